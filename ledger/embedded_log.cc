@@ -1,0 +1,186 @@
+#include "ledger/embedded_log.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "ledger/partition.h"
+
+namespace ledger {
+namespace {
+
+constexpr const char* kFormatKey = "format";
+constexpr const char* kPartitionsKey = "partitions";
+constexpr const char* kFormatValue = "sales-ledger-log/1";
+constexpr size_t kEventsCf = 1, kStreamsCf = 2, kIdsCf = 3;
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  return Status::IoError(msg);
+}
+
+rocksdb::ColumnFamilyOptions LookupCfOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::path& dir,
+                                                       const EmbeddedLogOptions& options) {
+  if (options.partitions < 1 || options.partitions > kPartitionsMax) {
+    return Status::Invalid("partitions must be 1.." + std::to_string(kPartitionsMax));
+  }
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !options.read_only;
+  db_options.create_missing_column_families = !options.read_only;
+  db_options.max_background_jobs = 2;
+  rocksdb::ColumnFamilyOptions events;
+  events.compression = rocksdb::kLZ4Compression;
+  events.bottommost_compression = rocksdb::kZSTD;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"events", events},
+      {"streams", LookupCfOptions()},
+      {"ids", LookupCfOptions()},
+  };
+  std::unique_ptr<EmbeddedLog> log(new EmbeddedLog());
+  log->sync_ = options.sync;
+  log->read_only_ = options.read_only;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = options.read_only
+                          ? rocksdb::DB::OpenForReadOnly(db_options, dir.string(), cfs, &log->cfs_, &raw)
+                          : rocksdb::DB::Open(db_options, dir.string(), cfs, &log->cfs_, &raw);
+  if (!s.ok()) return FromRocks(s, "cannot open the event log at " + dir.string());
+  log->db_.reset(raw);
+
+  std::string format, partitions;
+  rocksdb::Status fs = raw->Get(rocksdb::ReadOptions(), kFormatKey, &format);
+  if (fs.IsNotFound() && !options.read_only) {
+    rocksdb::WriteBatch batch;
+    batch.Put(kFormatKey, kFormatValue);
+    batch.Put(kPartitionsKey, std::to_string(options.partitions));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (Status st = FromRocks(raw->Write(wo, &batch), "cannot initialize the event log"); !st.ok()) return st;
+    format = kFormatValue;
+  } else if (!fs.ok()) {
+    return FromRocks(fs, "cannot read the event log's format");
+  }
+  if (format != kFormatValue) return Status::Corruption("unknown event log format \"" + format + "\"");
+  if (Status st = FromRocks(raw->Get(rocksdb::ReadOptions(), kPartitionsKey, &partitions),
+                            "cannot read the partition count");
+      !st.ok()) {
+    return st;
+  }
+  log->partitions_ = static_cast<uint32_t>(std::stoul(partitions));
+  if (!options.read_only && log->partitions_ != options.partitions) {
+    return Status::Invalid("the event log at " + dir.string() + " has " + partitions +
+                           " partitions, not " + std::to_string(options.partitions));
+  }
+  if (Status st = log->LoadEnds(); !st.ok()) return st;
+  return log;
+}
+
+EmbeddedLog::~EmbeddedLog() {
+  Close();
+  if (db_) {
+    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+void EmbeddedLog::Close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  appended_.notify_all();
+}
+
+Status EmbeddedLog::LoadEnds() {
+  ends_ = std::make_unique<std::atomic<uint64_t>[]>(partitions_);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kEventsCf]));
+  for (uint32_t p = 0; p < partitions_; ++p) {
+    it->SeekForPrev(EncodeLogKey(p, UINT64_MAX));
+    uint32_t kp = 0;
+    uint64_t seq = 0;
+    bool found = it->Valid() && DecodeLogKey(it->key().ToStringView(), kp, seq) && kp == p;
+    ends_[p] = found ? seq + 1 : 0;
+  }
+  return FromRocks(it->status(), "cannot scan the event log");
+}
+
+Status EmbeddedLog::Append(std::span<const SignedRecord> records, std::span<const StateWrite> state) {
+  if (read_only_) return Status::Internal("the event log is open read-only");
+  std::vector<uint64_t> next(partitions_);
+  for (uint32_t p = 0; p < partitions_; ++p) next[p] = ends_[p].load();
+  rocksdb::WriteBatch batch;
+  for (const SignedRecord& r : records) {
+    LEDGER_ASSERT(r.partition < partitions_);
+    if (r.ledgerseq != next[r.partition]) {
+      return Status::Internal("append out of sequence in partition " + std::to_string(r.partition));
+    }
+    ++next[r.partition];
+    batch.Put(cfs_[kEventsCf], EncodeLogKey(r.partition, r.ledgerseq), EncodeRecordValue(r));
+  }
+  for (const StateWrite& w : state) {
+    batch.Put(cfs_[w.table == StateTable::kStreams ? kStreamsCf : kIdsCf], w.key, w.value);
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return Status::Unavailable("the event log is closed");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  if (Status s = FromRocks(db_->Write(wo, &batch), "cannot append to the event log"); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  for (uint32_t p = 0; p < partitions_; ++p) ends_[p] = next[p];
+  appended_.notify_all();
+  return Status::Ok();
+}
+
+uint64_t EmbeddedLog::End(uint32_t partition) const {
+  LEDGER_ASSERT(partition < partitions_);
+  return ends_[partition].load();
+}
+
+Status EmbeddedLog::Read(uint32_t partition, uint64_t from, size_t max, std::vector<StoredRecord>* out) const {
+  out->clear();
+  if (partition >= partitions_) return Status::NotFound("no partition " + std::to_string(partition));
+  rocksdb::ReadOptions ro;
+  std::string upper = EncodeLogKey(partition + 1, 0);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kEventsCf]));
+  for (it->Seek(EncodeLogKey(partition, from)); it->Valid() && out->size() < max; it->Next()) {
+    StoredRecord r;
+    if (!DecodeLogKey(it->key().ToStringView(), r.partition, r.ledgerseq)) {
+      return Status::Corruption("a key in the event log is not 12 bytes");
+    }
+    r.value = it->value().ToString();
+    out->push_back(std::move(r));
+  }
+  return FromRocks(it->status(), "cannot read the event log");
+}
+
+bool EmbeddedLog::WaitBeyond(uint32_t partition, uint64_t seq, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return appended_.wait_for(lock, timeout, [&] { return closed_ || ends_[partition].load() > seq; }) &&
+         ends_[partition].load() > seq;
+}
+
+Result<std::optional<std::string>> EmbeddedLog::GetState(StateTable table, const std::string& key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[table == StateTable::kStreams ? kStreamsCf : kIdsCf],
+                               key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "cannot read writer state");
+  return std::optional<std::string>(std::move(value));
+}
+
+}  // namespace ledger

@@ -1,0 +1,71 @@
+// The embedded event log: one RocksDB database (<data>/log) holding every partition.
+//
+// Column families:
+//   default  meta: "format" (version), "partitions" (count, fixed at creation)
+//   events   key EncodeLogKey(partition, ledgerseq) -> EncodeRecordValue(record)
+//   streams  subject -> the writer's stream head (writer.cc)
+//   ids      event id -> the writer's idempotency entry (writer.cc)
+// Every Append is one WriteBatch with sync=true: concurrent appends are grouped by the
+// writer above, so one fsync covers many events.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "ledger/event_log.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace ledger {
+
+struct EmbeddedLogOptions {
+  uint32_t partitions = 4;   // used when creating; an existing log keeps its own count
+  bool read_only = false;    // open as a secondary instance (while ledgerd runs) for verify
+  bool sync = true;          // fsync every append; false only for benchmarks' baselines
+};
+
+class EmbeddedLog final : public EventLog {
+ public:
+  // Opens or creates the log at `dir`. A partition count that differs from the log's
+  // stored one is an error, not a silent re-partitioning.
+  static Result<std::unique_ptr<EmbeddedLog>> Open(const std::filesystem::path& dir,
+                                                   const EmbeddedLogOptions& options);
+  ~EmbeddedLog() override;
+
+  uint32_t partitions() const override { return partitions_; }
+  Status Append(std::span<const SignedRecord> records, std::span<const StateWrite> state) override;
+  uint64_t End(uint32_t partition) const override;
+  Status Read(uint32_t partition, uint64_t from, size_t max, std::vector<StoredRecord>* out) const override;
+  bool WaitBeyond(uint32_t partition, uint64_t seq, std::chrono::milliseconds timeout) const override;
+  Result<std::optional<std::string>> GetState(StateTable table, const std::string& key) const override;
+
+  // Wakes followers and refuses further appends.
+  void Close();
+
+  // For tests and tools that must reach under the interface (tamper tests).
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* events_cf() { return cfs_[1]; }
+
+ private:
+  EmbeddedLog() = default;
+  Status LoadEnds();
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // default, events, streams, ids
+  uint32_t partitions_ = 0;
+  bool sync_ = true;
+  bool read_only_ = false;
+  std::unique_ptr<std::atomic<uint64_t>[]> ends_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable appended_;
+  bool closed_ = false;
+};
+
+}  // namespace ledger

@@ -1,0 +1,68 @@
+// The event log: partitions of signed records in ledgerseq order, appended durably.
+//
+// Two implementations sit behind this interface: the embedded RocksDB log
+// (embedded_log.h, the default) and Kafka (a later issue). Everything above it — the
+// writer, projectors, verification — uses only this interface.
+//
+// The log also keeps the writer's derived state (stream heads, decision state, the
+// idempotency index) beside the events. The embedded log writes that state in the same
+// atomic batch as the events it follows from, so after a crash the two always agree.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ledger/record.h"
+#include "ledger/status.h"
+
+namespace ledger {
+
+// A record as stored: its position and undecoded value (decoded with DecodeRecordValue),
+// so that readers such as the verifier can report a corrupt value at its position.
+struct StoredRecord {
+  uint32_t partition = 0;
+  uint64_t ledgerseq = 0;
+  std::string value;
+};
+
+enum class StateTable : uint8_t { kStreams = 0, kIds = 1 };
+
+struct StateWrite {
+  StateTable table;
+  std::string key;
+  std::string value;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  virtual uint32_t partitions() const = 0;
+
+  // Appends records and state atomically and durably (fsynced) before returning.
+  // Each partition's records must continue its sequence without a gap. Thread-safe,
+  // but the writer is its only caller.
+  virtual Status Append(std::span<const SignedRecord> records, std::span<const StateWrite> state) = 0;
+
+  // The next ledgerseq of a partition (= its number of events).
+  virtual uint64_t End(uint32_t partition) const = 0;
+
+  // Up to `max` records of `partition` from `from` on, in order, as stored. Thread-safe.
+  virtual Status Read(uint32_t partition, uint64_t from, size_t max, std::vector<StoredRecord>* out) const = 0;
+
+  // Waits until End(partition) > `seq`, the timeout passes or the log closes; returns
+  // whether End(partition) > seq. For followers of the tail.
+  virtual bool WaitBeyond(uint32_t partition, uint64_t seq, std::chrono::milliseconds timeout) const = 0;
+
+  // The writer's state for a key; nullopt when absent.
+  virtual Result<std::optional<std::string>> GetState(StateTable table, const std::string& key) const = 0;
+};
+
+// Reads and decodes records; a corrupt value fails with its position in the message.
+Result<std::vector<SignedRecord>> ReadRecords(const EventLog& log, uint32_t partition, uint64_t from, size_t max);
+
+}  // namespace ledger

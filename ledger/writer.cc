@@ -1,0 +1,482 @@
+#include "ledger/writer.h"
+
+#include <sodium.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/string.hpp>
+#include <future>
+#include <sstream>
+#include <unordered_map>
+
+#include "ledger/canonical.h"
+#include "ledger/partition.h"
+
+namespace ledger {
+namespace {
+
+constexpr uint64_t kLedgerseqMax = INT32_MAX;  // CloudEvents Integer range
+constexpr uint32_t kStateFormatVersion = 1;
+
+// The writer's state beside the log (StateTable::kStreams), one per subject.
+struct StreamHead {
+  uint64_t version = 0;  // 0 = no events yet
+  Hash last{};
+  std::string decision;  // the Decider's opaque state
+
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, last, decision);
+  }
+};
+
+// The idempotency index (StateTable::kIds), one per event id.
+struct IdEntry {
+  uint32_t partition = 0;
+  uint64_t ledgerseq = 0;
+  uint64_t streamversion = 0;
+  Hash hash{};
+  std::string time;
+  Hash digest{};  // of the command's content, to tell a retry from a reuse of the id
+
+  template <class A>
+  void serialize(A& ar) {
+    ar(partition, ledgerseq, streamversion, hash, time, digest);
+  }
+};
+
+template <class T>
+std::string ToArchive(const T& value) {
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(kStateFormatVersion, value);
+  }
+  return std::move(out).str();
+}
+
+template <class T>
+Status FromArchive(const std::string& bytes, T& value) {
+  std::istringstream in(bytes);
+  try {
+    cereal::PortableBinaryInputArchive ar(in);
+    uint32_t version = 0;
+    ar(version);
+    if (version != kStateFormatVersion) return Status::Corruption("unknown writer state version");
+    ar(value);
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("writer state is corrupt: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+Hash CommandDigest(const Command& c) {
+  boost::json::object o;
+  o["type"] = c.type;
+  o["subject"] = c.subject;
+  o["data"] = c.data;
+  o["occurredat"] = c.occurredat;
+  o["correlationid"] = c.correlationid;
+  o["causationid"] = c.causationid;
+  o["schemaversion"] = c.schemaversion;
+  std::string bytes;
+  AppendCanonical(o, bytes);
+  return Sha256(bytes);
+}
+
+// RFC 9562 UUID version 7: 48-bit Unix milliseconds, then random bits.
+std::string NewUuidV7(Micros now) {
+  std::array<uint8_t, 16> b;
+  randombytes_buf(b.data(), b.size());
+  uint64_t ms = static_cast<uint64_t>(now / 1000);
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0F));
+  b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3F));
+  std::string hex = Hex(b);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
+}
+
+Status Prefixed(Status s, size_t index) {
+  std::string prefix = "/events/" + std::to_string(index);
+  for (Violation& v : s.mutable_violations()) v.pointer = prefix + v.pointer;
+  return s;
+}
+
+}  // namespace
+
+// A queued batch and, once sequenced, its results.
+struct Writer::Request {
+  std::vector<Command> commands;
+  std::string actor;
+  Callback done;
+  std::vector<Appended> results;
+};
+
+// What one durable write will carry.
+struct Writer::Group {
+  std::vector<SignedRecord> records;
+  std::vector<Hash> leaves;  // leaf hash of each record, for signing
+  std::vector<uint64_t> end;
+  std::vector<Hash> last;
+  Micros last_time = 0;
+};
+
+// Stream heads and ids as they will be after the commands sequenced so far: local
+// changes over a parent overlay over the log's stored state. Also the Decider's view.
+class Writer::Overlay final : public DecisionContext {
+ public:
+  Overlay(const EventLog& log, Overlay* parent) : log_(log), parent_(parent) {}
+
+  StreamHead Head(const std::string& subject) {
+    if (auto it = heads_.find(subject); it != heads_.end()) return it->second;
+    if (parent_ != nullptr) return parent_->Head(subject);
+    StreamHead head;
+    auto stored = log_.GetState(StateTable::kStreams, subject);
+    if (!stored.ok()) {
+      Fail(stored.status());
+    } else if (stored->has_value()) {
+      if (Status s = FromArchive(**stored, head); !s.ok()) Fail(s);
+    }
+    return head;
+  }
+  std::optional<IdEntry> Id(const std::string& id) {
+    if (auto it = ids_.find(id); it != ids_.end()) return it->second;
+    if (parent_ != nullptr) return parent_->Id(id);
+    auto stored = log_.GetState(StateTable::kIds, id);
+    if (!stored.ok()) return Fail(stored.status()), std::nullopt;
+    if (!stored->has_value()) return std::nullopt;
+    IdEntry entry;
+    if (Status s = FromArchive(**stored, entry); !s.ok()) return Fail(s), std::nullopt;
+    return entry;
+  }
+  void PutHead(const std::string& subject, StreamHead head) { heads_[subject] = std::move(head); }
+  void PutId(const std::string& id, IdEntry entry) { ids_[id] = std::move(entry); }
+  void MergeInto(Overlay& parent) {
+    for (auto& [k, v] : heads_) parent.heads_[k] = std::move(v);
+    for (auto& [k, v] : ids_) parent.ids_[k] = std::move(v);
+  }
+  std::vector<StateWrite> Writes() const {
+    std::vector<StateWrite> out;
+    out.reserve(heads_.size() + ids_.size());
+    for (const auto& [k, v] : heads_) out.push_back({StateTable::kStreams, k, ToArchive(v)});
+    for (const auto& [k, v] : ids_) out.push_back({StateTable::kIds, k, ToArchive(v)});
+    return out;
+  }
+  const Status& error() const { return error_; }
+
+  uint64_t StreamVersion(std::string_view subject) override { return Head(std::string(subject)).version; }
+  std::string State(std::string_view subject) override { return Head(std::string(subject)).decision; }
+  void PutState(std::string_view subject, std::string state) override {
+    LEDGER_ASSERT(state.size() <= kDecisionStateBytesMax);
+    StreamHead head = Head(std::string(subject));
+    head.decision = std::move(state);
+    PutHead(std::string(subject), std::move(head));
+  }
+
+ private:
+  void Fail(const Status& s) {
+    if (error_.ok()) error_ = Status::Unavailable("cannot read writer state: " + s.message());
+  }
+
+  const EventLog& log_;
+  Overlay* parent_;
+  std::unordered_map<std::string, StreamHead> heads_;
+  std::unordered_map<std::string, IdEntry> ids_;
+  Status error_;
+};
+
+// Signs a group's records on a fixed pool; the calling thread works too.
+class Writer::Signer {
+ public:
+  Signer(const SigningKey& key, unsigned threads) : key_(key) {
+    for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { Worker(); });
+  }
+  ~Signer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    start_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  void SignAll(std::vector<SignedRecord>& records, const std::vector<Hash>& leaves) {
+    records_ = &records;
+    leaves_ = &leaves;
+    next_ = 0;
+    if (records.size() < 2 * kChunk || workers_.empty()) {
+      Work();
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      active_ = workers_.size();
+      ++generation_;
+    }
+    start_.notify_all();
+    Work();
+    std::unique_lock lock(mu_);
+    finished_.wait(lock, [&] { return active_ == 0; });
+  }
+
+ private:
+  static constexpr size_t kChunk = 32;
+
+  void Work() {
+    const size_t n = records_->size();
+    for (size_t i = next_.fetch_add(kChunk); i < n; i = next_.fetch_add(kChunk)) {
+      for (size_t j = i; j < std::min(n, i + kChunk); ++j) (*records_)[j].signature = key_.Sign((*leaves_)[j]);
+    }
+  }
+  void Worker() {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+      }
+      Work();
+      std::lock_guard lock(mu_);
+      if (--active_ == 0) finished_.notify_one();
+    }
+  }
+
+  const SigningKey& key_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable start_, finished_;
+  uint64_t generation_ = 0;
+  size_t active_ = 0;
+  bool stop_ = false;
+  std::vector<SignedRecord>* records_ = nullptr;
+  const std::vector<Hash>* leaves_ = nullptr;
+  std::atomic<size_t> next_{0};
+};
+
+Writer::Writer(EventLog& log, const SigningKey& key, const Decider& decider, Clock& clock, WriterOptions options)
+    : log_(log), key_(key), decider_(decider), clock_(clock), options_(std::move(options)) {
+  unsigned threads = options_.signer_threads ? options_.signer_threads : std::thread::hardware_concurrency();
+  signer_ = std::make_unique<Signer>(key_, std::max(1u, threads));
+}
+
+Writer::~Writer() { Close(); }
+
+Result<std::unique_ptr<Writer>> Writer::Open(EventLog& log, const SigningKey& key, const Decider& decider,
+                                             Clock& clock, WriterOptions options) {
+  std::unique_ptr<Writer> w(new Writer(log, key, decider, clock, std::move(options)));
+  if (Status s = w->Recover(); !s.ok()) return s;
+  w->thread_ = std::thread([p = w.get()] { p->Run(); });
+  return w;
+}
+
+Status Writer::Recover() {
+  const uint32_t n = log_.partitions();
+  partition_end_.assign(n, 0);
+  partition_last_.assign(n, Hash{});
+  for (uint32_t p = 0; p < n; ++p) {
+    uint64_t end = log_.End(p);
+    partition_end_[p] = end;
+    if (end == 0) continue;
+    auto last = ReadRecords(log_, p, end - 1, 1);
+    if (!last.ok()) return last.status();
+    if (last->size() != 1) return Status::Corruption("partition " + std::to_string(p) + " lost its last record");
+    auto event = ParseEvent(last->front().event);
+    if (!event.ok()) {
+      return Status::Corruption("partition " + std::to_string(p) + " seq " + std::to_string(end - 1) + ": " +
+                                event.status().message());
+    }
+    partition_last_[p] = last->front().leaf_hash();
+    last_time_ = std::max(last_time_, ParseRfc3339(event->time).value_or(0));
+  }
+  return Status::Ok();
+}
+
+void Writer::AppendAsync(std::vector<Command> batch, std::string actor, Callback done) {
+  if (batch.empty()) return done(Status::Invalid("a batch needs at least one event", {{"/events", "is empty"}}));
+  if (batch.size() > options_.batch_commands_max) {
+    return done(Status::Invalid("too many events in one batch",
+                                {{"/events", "at most " + std::to_string(options_.batch_commands_max) + " events"}}));
+  }
+  if (actor.empty() || actor.size() > kActorBytesMax) return done(Status::Invalid("the actor is empty or too long"));
+  std::vector<Violation> violations;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    for (Violation& v : decider_.Validate(batch[i])) {
+      violations.push_back({"/events/" + std::to_string(i) + v.pointer, std::move(v.reason)});
+    }
+  }
+  if (!violations.empty()) return done(Status::Invalid("the batch has invalid events", std::move(violations)));
+  auto request = std::make_unique<Request>(Request{std::move(batch), std::move(actor), std::move(done), {}});
+  std::unique_lock lock(mu_);
+  if (closing_) {
+    lock.unlock();
+    return request->done(Status::Unavailable("the writer is shutting down"));
+  }
+  if (queued_commands_ + request->commands.size() > options_.queue_commands_max) {
+    lock.unlock();
+    return request->done(Status::Exhausted("the append queue is full; retry later"));
+  }
+  queued_commands_ += request->commands.size();
+  queue_.push_back(std::move(request));
+  work_.notify_one();
+}
+
+Result<std::vector<Appended>> Writer::Append(std::vector<Command> batch, std::string actor) {
+  std::promise<Result<std::vector<Appended>>> promise;
+  auto future = promise.get_future();
+  AppendAsync(std::move(batch), std::move(actor), [&](Result<std::vector<Appended>> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Writer::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_ && !thread_.joinable()) return;
+    closing_ = true;
+  }
+  work_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::Run() {
+  for (;;) {
+    std::vector<std::unique_ptr<Request>> group;
+    {
+      std::unique_lock lock(mu_);
+      work_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing, and everything queued is done
+      size_t commands = 0;
+      while (!queue_.empty() &&
+             (group.empty() || commands + queue_.front()->commands.size() <= options_.group_commands_max)) {
+        commands += queue_.front()->commands.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_commands_ -= commands;
+    }
+    Commit(std::move(group));
+  }
+}
+
+void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
+  Group group{{}, {}, partition_end_, partition_last_, last_time_};
+  Overlay group_overlay(log_, nullptr);
+  std::vector<std::unique_ptr<Request>> accepted;
+  for (auto& request : requests) {
+    const size_t records_before = group.records.size();
+    auto end_before = group.end;
+    auto last_before = group.last;
+    Overlay overlay(log_, &group_overlay);
+    Status s = Sequence(*request, overlay, group);
+    if (!s.ok()) {
+      group.records.resize(records_before);
+      group.leaves.resize(records_before);
+      group.end = std::move(end_before);
+      group.last = std::move(last_before);
+      request->done(std::move(s));
+      continue;
+    }
+    overlay.MergeInto(group_overlay);
+    accepted.push_back(std::move(request));
+  }
+  Status written = Status::Ok();
+  if (!group.records.empty()) {
+    signer_->SignAll(group.records, group.leaves);
+    written = log_.Append(group.records, group_overlay.Writes());
+  }
+  if (written.ok()) {
+    partition_end_ = std::move(group.end);
+    partition_last_ = std::move(group.last);
+    last_time_ = group.last_time;
+    for (auto& r : accepted) r->done(std::move(r->results));
+    return;
+  }
+  // Nothing of this group was acknowledged. Re-read the heads from the log, which is
+  // the truth whatever happened to the write.
+  Status unavailable = Status::Unavailable("the event log did not take the append: " + written.message());
+  for (auto& r : accepted) r->done(unavailable);
+  if (Status s = Recover(); !s.ok()) std::fprintf(stderr, "writer: cannot recover heads: %s\n", s.ToString().c_str());
+}
+
+Status Writer::Sequence(Request& request, Overlay& overlay, Group& group) {
+  request.results.resize(request.commands.size());
+  for (size_t i = 0; i < request.commands.size(); ++i) {
+    Status s = SequenceOne(request.commands[i], i, request.actor, overlay, group, request.results[i]);
+    if (!s.ok()) return s;
+    if (!overlay.error().ok()) return overlay.error();
+  }
+  return Status::Ok();
+}
+
+Status Writer::SequenceOne(const Command& c, size_t index, const std::string& actor, Overlay& overlay, Group& group,
+                           Appended& out) {
+  const std::string at = "/events/" + std::to_string(index);
+  Hash digest{};
+  if (!c.id.empty()) {
+    digest = CommandDigest(c);
+    if (std::optional<IdEntry> prior = overlay.Id(c.id)) {
+      if (prior->digest != digest) {
+        return Status::Conflict("event id " + c.id + " was already used for a different event",
+                                {{at + "/id", "was already used for a different event"}});
+      }
+      out = {c.id, prior->partition, prior->ledgerseq, prior->streamversion, prior->hash, prior->time, true};
+      return Status::Ok();
+    }
+  }
+  StreamHead head = overlay.Head(c.subject);
+  if (!overlay.error().ok()) return overlay.error();
+  if (c.expectedversion && *c.expectedversion != head.version) {
+    return Status::Conflict("expected version " + std::to_string(*c.expectedversion) + " of " + c.subject +
+                                ", which is at version " + std::to_string(head.version),
+                            {{at + "/expectedversion", "the stream is at version " + std::to_string(head.version)}})
+        .WithCurrentVersion(head.version);
+  }
+  if (Status s = decider_.Check(c, overlay); !s.ok()) return Prefixed(std::move(s), index);
+  if (!overlay.error().ok()) return overlay.error();
+
+  const uint32_t p = PartitionOf(c.subject, log_.partitions());
+  if (group.end[p] >= kLedgerseqMax) return Status::Exhausted("partition " + std::to_string(p) + " is full");
+  group.last_time = std::max(group.last_time, clock_.NowMicros());
+  Event e;
+  e.id = c.id.empty() ? NewUuidV7(group.last_time) : c.id;
+  e.source = options_.source;
+  e.type = c.type;
+  e.subject = c.subject;
+  e.time = FormatRfc3339(group.last_time);
+  e.data = c.data;
+  e.schemaversion = c.schemaversion;
+  e.occurredat = c.occurredat.empty() ? e.time : c.occurredat;
+  e.actor = actor;
+  e.streamversion = head.version + 1;
+  e.streamprev = head.version == 0 ? "" : Hex(head.last);
+  e.partition = p;
+  e.ledgerseq = group.end[p];
+  e.ledgerprev = e.ledgerseq == 0 ? "" : Hex(group.last[p]);
+  e.correlationid = c.correlationid;
+  e.causationid = c.causationid;
+  std::string canonical = e.Canonical();
+  if (canonical.size() > kEventBytesMax) {
+    return Status::Invalid("event is too large", {{at + "/data", "the event would be " + std::to_string(canonical.size()) +
+                                                                     " bytes; the limit is " +
+                                                                     std::to_string(kEventBytesMax)}});
+  }
+  const Hash leaf = LeafHash(canonical);
+  decider_.Apply(e, overlay);
+  StreamHead next = overlay.Head(c.subject);  // Apply may have changed its decision state
+  next.version = e.streamversion;
+  next.last = leaf;
+  overlay.PutHead(c.subject, std::move(next));
+  overlay.PutId(e.id, IdEntry{p, e.ledgerseq, e.streamversion, leaf, e.time, c.id.empty() ? Hash{} : digest});
+  group.records.push_back(SignedRecord{p, e.ledgerseq, std::move(canonical), {}, key_.public_key().id});
+  group.leaves.push_back(leaf);
+  group.end[p] = e.ledgerseq + 1;
+  group.last[p] = leaf;
+  out = {e.id, p, e.ledgerseq, e.streamversion, leaf, e.time, false};
+  return Status::Ok();
+}
+
+}  // namespace ledger

@@ -1,0 +1,105 @@
+// The ledger writer: the one owner of every partition's sequence.
+//
+// Callers on any thread hand it batches of commands; a single sequencing thread takes
+// everything queued (group commit), and for each command checks idempotency, the
+// expected version and the Decider's rules, then assigns ledgerseq, streamversion and
+// time, links both hash chains and builds the canonical event. The group's events are
+// signed in parallel on a small pool, appended to the log in one durable write with
+// the writer state they imply, and only then are the callers answered.
+//
+// A batch is atomic: every command is appended or none is. A command whose `id` was
+// appended before (with the same content) gets the original result back and appends
+// nothing; the same id with different content is a conflict.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ledger/decider.h"
+#include "ledger/event.h"
+#include "ledger/event_log.h"
+#include "ledger/keys.h"
+#include "ledger/time.h"
+
+namespace ledger {
+
+struct WriterOptions {
+  std::string source = "sales-ledger";  // CloudEvents source of every event
+  size_t batch_commands_max = 1000;      // one request
+  size_t group_commands_max = 8192;      // one durable write
+  size_t queue_commands_max = 65536;     // waiting, over all callers; beyond it: kResourceExhausted
+  unsigned signer_threads = 0;           // 0 = one per core
+};
+
+// The outcome of one appended (or idempotently replayed) command.
+struct Appended {
+  std::string id;
+  uint32_t partition = 0;
+  uint64_t ledgerseq = 0;
+  uint64_t streamversion = 0;
+  Hash hash{};        // leaf hash
+  std::string time;   // recorded time
+  bool replayed = false;  // true when the id was appended before and nothing new was written
+};
+
+class Writer {
+ public:
+  using Callback = std::function<void(Result<std::vector<Appended>>)>;
+
+  // `log`, `key`, `decider` and `clock` must outlive the writer. Recovers partition
+  // heads from the log (stream heads and ids are read from the log's state on demand).
+  static Result<std::unique_ptr<Writer>> Open(EventLog& log, const SigningKey& key, const Decider& decider,
+                                              Clock& clock, WriterOptions options);
+  ~Writer();  // Close()s
+
+  // Validates the batch on the calling thread, then queues it. `done` runs exactly
+  // once, on the writer's thread (or the caller's, for rejections before queueing).
+  void AppendAsync(std::vector<Command> batch, std::string actor, Callback done);
+  // Blocking form.
+  Result<std::vector<Appended>> Append(std::vector<Command> batch, std::string actor);
+
+  // Stops taking work, finishes what is queued, joins the threads. Idempotent.
+  void Close();
+
+  const WriterOptions& options() const { return options_; }
+
+ private:
+  struct Request;
+  struct Group;
+  class Signer;
+  class Overlay;
+
+  Writer(EventLog& log, const SigningKey& key, const Decider& decider, Clock& clock, WriterOptions options);
+  Status Recover();
+  void Run();
+  void Commit(std::vector<std::unique_ptr<Request>> requests);
+  Status Sequence(Request& request, Overlay& overlay, Group& group);
+  Status SequenceOne(const Command& command, size_t index, const std::string& actor, Overlay& overlay,
+                     Group& group, Appended& out);
+
+  EventLog& log_;
+  const SigningKey& key_;
+  const Decider& decider_;
+  Clock& clock_;
+  const WriterOptions options_;
+  std::unique_ptr<Signer> signer_;
+
+  // Partition heads, touched only by the sequencing thread.
+  std::vector<Hash> partition_last_;
+  std::vector<uint64_t> partition_end_;
+  Micros last_time_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable work_;
+  std::deque<std::unique_ptr<Request>> queue_;
+  size_t queued_commands_ = 0;
+  bool closing_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ledger
