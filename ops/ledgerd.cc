@@ -1,0 +1,126 @@
+// ledgerd: the sales ledger server. Opens the embedded log in --data, loads (or creates)
+// the signing key, and serves the HTTP API until SIGTERM/SIGINT, then stops accepting,
+// finishes in-flight appends and exits 0.
+#include <signal.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "ingest/api.h"
+#include "ingest/http_server.h"
+#include "ledger/embedded_log.h"
+#include "ledger/partition.h"
+#include "ledger/writer.h"
+#include "schemas/sales.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Config {
+  fs::path data = "./data";
+  std::string listen = "127.0.0.1:8080";
+  uint32_t partitions = ledger::kPartitionsDefault;
+  std::string name = "sales-ledger";
+  std::string key_file;
+  unsigned threads = 0;
+  size_t body_bytes_max = 4 * 1024 * 1024;
+};
+
+// Parses flags and the optional config file (key = value lines, same names as flags).
+int ParseConfig(int argc, char** argv, Config& c) {
+  po::options_description opts("ledgerd options");
+  std::string config_file;
+  opts.add_options()("help,h", "show this help")(
+      "data", po::value(&c.data)->default_value(c.data), "data directory: log/, keys/")(
+      "listen", po::value(&c.listen)->default_value(c.listen), "HOST:PORT to serve HTTP on (PORT 0 = any free port)")(
+      "partitions", po::value(&c.partitions)->default_value(c.partitions),
+      "partitions of a new log (an existing log keeps its own; a different value is an error)")(
+      "name", po::value(&c.name)->default_value(c.name), "ledger name: CloudEvents source and key name")(
+      "key-file", po::value(&c.key_file), "private key file (PRIVATE+KEY+...); default DATA/keys/ledger.key, created if absent")(
+      "threads", po::value(&c.threads)->default_value(0), "HTTP threads (0 = one per core)")(
+      "body-bytes-max", po::value(&c.body_bytes_max)->default_value(c.body_bytes_max), "largest request body")(
+      "config", po::value(&config_file), "file of option = value lines");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    if (vm.count("config")) {
+      std::ifstream in(vm["config"].as<std::string>());
+      if (!in) {
+        std::cerr << "ledgerd: cannot read config file " << vm["config"].as<std::string>() << "\n";
+        return 2;
+      }
+      po::store(po::parse_config_file(in, opts), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "ledgerd: " << e.what() << "\n" << opts;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: ledgerd [options]\n\n" << opts;
+    return 0;
+  }
+  return -1;
+}
+
+int Fail(const std::string& what, const ledger::Status& s) {
+  std::cerr << "ledgerd: " << what << ": " << s.ToString() << "\n";
+  return 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config c;
+  if (int rc = ParseConfig(argc, argv, c); rc >= 0) return rc;
+  size_t colon = c.listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "ledgerd: --listen must be HOST:PORT, not " << c.listen << "\n";
+    return 2;
+  }
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto key = c.key_file.empty() ? ledger::LoadOrCreateKey(c.data / "keys", c.name) : ledger::LoadKeyFile(c.key_file);
+  if (!key.ok()) return Fail("cannot load the signing key", key.status());
+  if (!c.key_file.empty()) {
+    if (auto s = ledger::AddVerifierKey(c.data / "keys" / ledger::kVerifierKeysFile, key->public_key()); !s.ok()) {
+      return Fail("cannot publish the verifier key", s);
+    }
+  }
+  auto keyring = ledger::LoadVerifierKeys(c.data / "keys" / ledger::kVerifierKeysFile);
+  if (!keyring.ok()) return Fail("cannot load verifier keys", keyring.status());
+  auto log = ledger::EmbeddedLog::Open(c.data / "log", {.partitions = c.partitions});
+  if (!log.ok()) return Fail("cannot open the event log", log.status());
+  schemas::SalesDecider decider;
+  auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(), {.source = c.name});
+  if (!writer.ok()) return Fail("cannot start the writer", writer.status());
+  ingest::Api api(**writer, *keyring, {.body_bytes_max = c.body_bytes_max});
+  ingest::ServerOptions server_options;
+  server_options.host = c.listen.substr(0, colon);
+  server_options.port = static_cast<uint16_t>(std::stoul(c.listen.substr(colon + 1)));
+  server_options.threads = c.threads;
+  auto server = ingest::HttpServer::Start(api, server_options);
+  if (!server.ok()) return Fail("cannot start the HTTP server", server.status());
+
+  std::printf("ledgerd: serving http://%s:%u (data %s, %u partitions, key %s)\n", server_options.host.c_str(),
+              (*server)->port(), c.data.c_str(), (*log)->partitions(), key->public_key().VerifierKey().c_str());
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::printf("ledgerd: %s received; finishing in-flight appends\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*writer)->Close();   // answers everything queued (after it is durable)
+  (*server)->Stop();    // sends those answers, then closes connections
+  (*log)->Close();
+  std::printf("ledgerd: stopped\n");
+  return 0;
+}
