@@ -34,7 +34,9 @@ ledger::Result<std::vector<ledger::Command>> ParseCommands(std::string_view body
   options.max_depth = 32;
   boost::system::error_code ec;
   json::value doc = json::parse(body, ec, {}, options);
-  if (ec) return ledger::Status::Invalid("the body is not valid JSON: " + ec.message(), {{"", ec.message()}});
+  if (ec)
+    return ledger::Status::Invalid("the body is not valid JSON: " + ec.message(),
+                                   {{"", ec.message()}});
   const json::array* list = nullptr;
   if (doc.is_object() && doc.get_object().contains("events")) {
     list = doc.get_object().at("events").if_array();
@@ -55,7 +57,8 @@ ledger::Result<std::vector<ledger::Command>> ParseCommands(std::string_view body
   } else {
     add(doc, "/events/0");
   }
-  if (!violations.empty()) return ledger::Status::Invalid("the request has invalid events", std::move(violations));
+  if (!violations.empty())
+    return ledger::Status::Invalid("the request has invalid events", std::move(violations));
   return commands;
 }
 
@@ -63,20 +66,28 @@ ledger::Result<std::vector<ledger::Command>> ParseCommands(std::string_view body
 
 http::status HttpStatus(ledger::Code code) {
   switch (code) {
-    case ledger::Code::kInvalidArgument: return http::status::bad_request;
-    case ledger::Code::kNotFound: return http::status::not_found;
-    case ledger::Code::kConflict: return http::status::conflict;
-    case ledger::Code::kIllegalTransition: return http::status::unprocessable_entity;
-    case ledger::Code::kUnavailable: return http::status::service_unavailable;
-    case ledger::Code::kResourceExhausted: return http::status::service_unavailable;
-    default: return http::status::internal_server_error;
+    case ledger::Code::kInvalidArgument:
+      return http::status::bad_request;
+    case ledger::Code::kNotFound:
+      return http::status::not_found;
+    case ledger::Code::kConflict:
+      return http::status::conflict;
+    case ledger::Code::kIllegalTransition:
+      return http::status::unprocessable_entity;
+    case ledger::Code::kUnavailable:
+      return http::status::service_unavailable;
+    case ledger::Code::kResourceExhausted:
+      return http::status::service_unavailable;
+    default:
+      return http::status::internal_server_error;
   }
 }
 
 Response Problem(unsigned version, bool keep_alive, http::status status, std::string_view title,
                  const ledger::Status& detail) {
   json::array violations;
-  for (const auto& v : detail.violations()) violations.push_back({{"pointer", v.pointer}, {"reason", v.reason}});
+  for (const auto& v : detail.violations())
+    violations.push_back({{"pointer", v.pointer}, {"reason", v.reason}});
   json::object body = {{"type", "about:blank"},
                        {"title", title},
                        {"status", static_cast<int>(status)},
@@ -108,11 +119,13 @@ void Api::Handle(const Request& req, Respond respond) const {
     }
     return respond(Json(req, http::status::ok, {{"keys", std::move(keys)}}));
   }
-  if (path == "/v1/events" && req.method() == http::verb::post) return AppendEvents(req, std::move(respond));
+  if (path == "/v1/events" && req.method() == http::verb::post)
+    return AppendEvents(req, std::move(respond));
   bool known = path == "/healthz" || path == "/v1/keys" || path == "/v1/events";
   auto status = known ? http::status::method_not_allowed : http::status::not_found;
-  respond(Problem(req.version(), req.keep_alive(), status, known ? "Method not allowed" : "Not found",
-                  ledger::Status::NotFound(std::string(req.method_string()) + " " + std::string(path))));
+  respond(Problem(
+      req.version(), req.keep_alive(), status, known ? "Method not allowed" : "Not found",
+      ledger::Status::NotFound(std::string(req.method_string()) + " " + std::string(path))));
 }
 
 void Api::AppendEvents(const Request& req, Respond respond) const {
@@ -120,33 +133,36 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
   const bool keep_alive = req.keep_alive();
   auto type = req[http::field::content_type];
   if (type.substr(0, type.find(';')) != "application/json") {
-    return respond(Problem(version, keep_alive, http::status::unsupported_media_type, "Unsupported media type",
+    return respond(Problem(version, keep_alive, http::status::unsupported_media_type,
+                           "Unsupported media type",
                            ledger::Status::Invalid("send Content-Type: application/json")));
   }
   auto commands = ParseCommands(req.body());
   if (!commands.ok()) {
-    return respond(Problem(version, keep_alive, http::status::bad_request, "Invalid request", commands.status()));
+    return respond(Problem(version, keep_alive, http::status::bad_request, "Invalid request",
+                           commands.status()));
   }
   // TODO(issue 6): the actor comes from the caller's token; until then, from a header.
   auto actor_header = req["Ledger-Actor"];
   std::string actor = actor_header.empty() ? "user:anonymous" : std::string(actor_header);
-  writer_.AppendAsync(std::move(*commands), std::move(actor),
-                      [version, keep_alive, respond = std::move(respond)](
-                          ledger::Result<std::vector<ledger::Appended>> r) {
-                        if (!r.ok()) {
-                          auto status = HttpStatus(r.status().code());
-                          return respond(Problem(version, keep_alive, status, http::obsolete_reason(status),
-                                                 r.status()));
-                        }
-                        json::array events;
-                        for (const auto& a : *r) events.push_back(AppendedJson(a));
-                        Response res(http::status::created, version);
-                        res.set(http::field::content_type, "application/json");
-                        res.keep_alive(keep_alive);
-                        res.body() = json::serialize(json::object{{"events", std::move(events)}}) + "\n";
-                        res.prepare_payload();
-                        respond(std::move(res));
-                      });
+  writer_.AppendAsync(
+      std::move(*commands), std::move(actor),
+      [version, keep_alive,
+       respond = std::move(respond)](ledger::Result<std::vector<ledger::Appended>> r) {
+        if (!r.ok()) {
+          auto status = HttpStatus(r.status().code());
+          return respond(
+              Problem(version, keep_alive, status, http::obsolete_reason(status), r.status()));
+        }
+        json::array events;
+        for (const auto& a : *r) events.push_back(AppendedJson(a));
+        Response res(http::status::created, version);
+        res.set(http::field::content_type, "application/json");
+        res.keep_alive(keep_alive);
+        res.body() = json::serialize(json::object{{"events", std::move(events)}}) + "\n";
+        res.prepare_payload();
+        respond(std::move(res));
+      });
 }
 
 }  // namespace ingest

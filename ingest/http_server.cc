@@ -14,10 +14,13 @@ namespace {
 // One connection: read a request, hand it to the Api, write its answer, repeat.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Api& api, const ServerOptions& options, std::atomic<int>& in_flight)
+  Session(tcp::socket socket, const Api& api, const ServerOptions& options,
+          std::atomic<int>& in_flight)
       : stream_(std::move(socket)), api_(api), options_(options), in_flight_(in_flight) {}
 
-  void Start() { asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); }); }
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
 
  private:
   void Read() {
@@ -25,23 +28,27 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<uint32_t>(options_.header_bytes_max));
     parser_->body_limit(api_.limits().body_bytes_max);
     stream_.expires_after(std::chrono::seconds(options_.read_timeout_s));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted) {
       return Close();
     }
     if (ec == http::error::body_limit) {
-      return Send(Problem(11, false, http::status::payload_too_large, "Payload too large",
-                          ledger::Status::Invalid("the body is over " + std::to_string(api_.limits().body_bytes_max) +
-                                                  " bytes")));
+      return Send(Problem(
+          11, false, http::status::payload_too_large, "Payload too large",
+          ledger::Status::Invalid("the body is over " +
+                                  std::to_string(api_.limits().body_bytes_max) + " bytes")));
     }
     if (ec == http::error::header_limit) {
-      return Send(Problem(11, false, http::status::request_header_fields_too_large, "Header too large",
-                          ledger::Status::Invalid("the header is over " + std::to_string(options_.header_bytes_max) +
-                                                  " bytes")));
+      return Send(
+          Problem(11, false, http::status::request_header_fields_too_large, "Header too large",
+                  ledger::Status::Invalid("the header is over " +
+                                          std::to_string(options_.header_bytes_max) + " bytes")));
     }
     if (ec) {
       return Send(Problem(11, false, http::status::bad_request, "Bad request",
@@ -53,21 +60,24 @@ class Session : public std::enable_shared_from_this<Session> {
     answering_ = true;
     api_.Handle(request_, [self = shared_from_this()](Response res) {
       asio::post(self->stream_.get_executor(),
-                 [self, res = std::make_shared<Response>(std::move(res))]() mutable { self->Send(std::move(*res)); });
+                 [self, res = std::make_shared<Response>(std::move(res))]() mutable {
+                   self->Send(std::move(*res));
+                 });
     });
   }
 
   void Send(Response res) {
     response_ = std::move(res);
     stream_.expires_after(std::chrono::seconds(options_.read_timeout_s));
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (self->answering_) {
-        self->answering_ = false;
-        --self->in_flight_;
-      }
-      if (ec || !self->response_.keep_alive()) return self->Close();
-      self->Read();
-    });
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (self->answering_) {
+                          self->answering_ = false;
+                          --self->in_flight_;
+                        }
+                        if (ec || !self->response_.keep_alive()) return self->Close();
+                        self->Read();
+                      });
   }
 
   void Close() {
@@ -96,26 +106,30 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   ledger::Status Listen() {
     beast::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
-    if (ec) return ledger::Status::Invalid("bad listen address " + options_.host + ": " + ec.message());
+    if (ec)
+      return ledger::Status::Invalid("bad listen address " + options_.host + ": " + ec.message());
     tcp::endpoint endpoint(address, options_.port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return ledger::Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                                         ": " + ec.message());
+      return ledger::Status::Unavailable("cannot listen on " + options_.host + ":" +
+                                         std::to_string(options_.port) + ": " + ec.message());
     }
     return ledger::Status::Ok();
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
   int in_flight() const { return in_flight_.load(); }
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(s), self->api_, self->options_, self->in_flight_)->Start();
-      self->Accept();
-    });
+    acceptor_.async_accept(
+        asio::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+          if (ec == asio::error::operation_aborted) return;
+          if (!ec)
+            std::make_shared<Session>(std::move(s), self->api_, self->options_, self->in_flight_)
+                ->Start();
+          self->Accept();
+        });
   }
   void Stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -132,14 +146,17 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   std::atomic<int> in_flight_{0};
 };
 
-ledger::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Api& api, ServerOptions options) {
+ledger::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Api& api,
+                                                              ServerOptions options) {
   std::unique_ptr<HttpServer> server(new HttpServer());
-  unsigned threads = options.threads ? options.threads : std::max(2u, std::thread::hardware_concurrency());
+  unsigned threads =
+      options.threads ? options.threads : std::max(2u, std::thread::hardware_concurrency());
   server->listener_ = std::make_shared<Listener>(server->io_, api, std::move(options));
   if (ledger::Status s = server->listener_->Listen(); !s.ok()) return s;
   server->port_ = server->listener_->port();
   server->listener_->Accept();
-  for (unsigned i = 0; i < threads; ++i) server->threads_.emplace_back([io = &server->io_] { io->run(); });
+  for (unsigned i = 0; i < threads; ++i)
+    server->threads_.emplace_back([io = &server->io_] { io->run(); });
   return server;
 }
 

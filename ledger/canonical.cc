@@ -42,7 +42,8 @@ std::u16string ToUtf16(std::string_view s) {
 }
 
 bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 void AppendInt(int64_t v, std::string& out) {
@@ -69,7 +70,7 @@ bool Utf16Less(std::string_view a, std::string_view b) {
 
 std::string CanonicalNumber(double value) {
   if (!std::isfinite(value)) return "null";  // as ECMAScript's JSON.stringify
-  if (value == 0) return "0";  // also -0
+  if (value == 0) return "0";                // also -0
   // Shortest round-trip digits and exponent, then ECMAScript's layout rules.
   char buf[40];
   auto r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
@@ -120,13 +121,27 @@ void AppendCanonicalString(std::string_view s, std::string& out) {
     out.append(s.data() + plain_from, i - plain_from);
     plain_from = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -158,9 +173,15 @@ void AppendCanonical(const boost::json::object& object, std::string& out) {
 
 void AppendCanonical(const boost::json::value& value, std::string& out) {
   switch (value.kind()) {
-    case boost::json::kind::null: out += "null"; break;
-    case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; break;
-    case boost::json::kind::int64: AppendInt(value.get_int64(), out); break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    case boost::json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
+      break;
+    case boost::json::kind::int64:
+      AppendInt(value.get_int64(), out);
+      break;
     case boost::json::kind::uint64: {
       uint64_t u = value.get_uint64();
       if (u <= static_cast<uint64_t>(INT64_MAX)) {
@@ -170,8 +191,12 @@ void AppendCanonical(const boost::json::value& value, std::string& out) {
       }
       break;
     }
-    case boost::json::kind::double_: out += CanonicalNumber(value.get_double()); break;
-    case boost::json::kind::string: AppendCanonicalString(value.get_string(), out); break;
+    case boost::json::kind::double_:
+      out += CanonicalNumber(value.get_double());
+      break;
+    case boost::json::kind::string:
+      AppendCanonicalString(value.get_string(), out);
+      break;
     case boost::json::kind::array: {
       out += '[';
       bool first = true;
@@ -183,7 +208,9 @@ void AppendCanonical(const boost::json::value& value, std::string& out) {
       out += ']';
       break;
     }
-    case boost::json::kind::object: AppendCanonical(value.get_object(), out); break;
+    case boost::json::kind::object:
+      AppendCanonical(value.get_object(), out);
+      break;
   }
 }
 

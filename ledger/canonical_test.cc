@@ -27,11 +27,12 @@ TEST(Canonical, Rfc8785Example) {
 // RFC 8785 §3.2.3: member names sort by UTF-16 code units, so U+1F600 (a surrogate
 // pair, 0xD83D...) sorts before U+FB33.
 TEST(Canonical, SortsByUtf16CodeUnits) {
-  const char* input = R"({"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh",
+  const char* input =
+      R"({"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh",
     "1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"})";
   std::string out = Canonical(boost::json::parse(input));
-  std::vector<std::string> order = {"\\r", "1", "\xC2\x80", "\xC3\xB6", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                                    "\xEF\xAC\xB3"};
+  std::vector<std::string> order = {
+      "\\r", "1", "\xC2\x80", "\xC3\xB6", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xEF\xAC\xB3"};
   size_t pos = 0;
   for (const std::string& key : order) {
     size_t at = out.find("\"" + key + "\"", pos);

@@ -29,7 +29,8 @@ std::optional<Hash> HashFromHex(std::string_view hex);
 // Standard base64 with padding (RFC 4648 §4).
 std::string Base64(std::span<const uint8_t> bytes);
 inline std::string Base64(std::string_view bytes) {
-  return Base64(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return Base64(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 // Strict: canonical padding, no white space.
 std::optional<std::string> FromBase64(std::string_view text);

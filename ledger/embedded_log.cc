@@ -54,9 +54,10 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::pa
   log->sync_ = options.sync;
   log->read_only_ = options.read_only;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = options.read_only
-                          ? rocksdb::DB::OpenForReadOnly(db_options, dir.string(), cfs, &log->cfs_, &raw)
-                          : rocksdb::DB::Open(db_options, dir.string(), cfs, &log->cfs_, &raw);
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir.string(), cfs, &log->cfs_, &raw)
+          : rocksdb::DB::Open(db_options, dir.string(), cfs, &log->cfs_, &raw);
   if (!s.ok()) return FromRocks(s, "cannot open the event log at " + dir.string());
   log->db_.reset(raw);
 
@@ -68,12 +69,14 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::pa
     batch.Put(kPartitionsKey, std::to_string(options.partitions));
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    if (Status st = FromRocks(raw->Write(wo, &batch), "cannot initialize the event log"); !st.ok()) return st;
+    if (Status st = FromRocks(raw->Write(wo, &batch), "cannot initialize the event log"); !st.ok())
+      return st;
     format = kFormatValue;
   } else if (!fs.ok()) {
     return FromRocks(fs, "cannot read the event log's format");
   }
-  if (format != kFormatValue) return Status::Corruption("unknown event log format \"" + format + "\"");
+  if (format != kFormatValue)
+    return Status::Corruption("unknown event log format \"" + format + "\"");
   if (Status st = FromRocks(raw->Get(rocksdb::ReadOptions(), kPartitionsKey, &partitions),
                             "cannot read the partition count");
       !st.ok()) {
@@ -115,7 +118,8 @@ Status EmbeddedLog::LoadEnds() {
   return FromRocks(it->status(), "cannot scan the event log");
 }
 
-Status EmbeddedLog::Append(std::span<const SignedRecord> records, std::span<const StateWrite> state) {
+Status EmbeddedLog::Append(std::span<const SignedRecord> records,
+                           std::span<const StateWrite> state) {
   if (read_only_) return Status::Internal("the event log is open read-only");
   std::vector<uint64_t> next(partitions_);
   for (uint32_t p = 0; p < partitions_; ++p) next[p] = ends_[p].load();
@@ -137,7 +141,8 @@ Status EmbeddedLog::Append(std::span<const SignedRecord> records, std::span<cons
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  if (Status s = FromRocks(db_->Write(wo, &batch), "cannot append to the event log"); !s.ok()) return s;
+  if (Status s = FromRocks(db_->Write(wo, &batch), "cannot append to the event log"); !s.ok())
+    return s;
   std::lock_guard lock(mu_);
   for (uint32_t p = 0; p < partitions_; ++p) ends_[p] = next[p];
   appended_.notify_all();
@@ -149,9 +154,11 @@ uint64_t EmbeddedLog::End(uint32_t partition) const {
   return ends_[partition].load();
 }
 
-Status EmbeddedLog::Read(uint32_t partition, uint64_t from, size_t max, std::vector<StoredRecord>* out) const {
+Status EmbeddedLog::Read(uint32_t partition, uint64_t from, size_t max,
+                         std::vector<StoredRecord>* out) const {
   out->clear();
-  if (partition >= partitions_) return Status::NotFound("no partition " + std::to_string(partition));
+  if (partition >= partitions_)
+    return Status::NotFound("no partition " + std::to_string(partition));
   rocksdb::ReadOptions ro;
   std::string upper = EncodeLogKey(partition + 1, 0);
   rocksdb::Slice upper_slice(upper);
@@ -168,16 +175,20 @@ Status EmbeddedLog::Read(uint32_t partition, uint64_t from, size_t max, std::vec
   return FromRocks(it->status(), "cannot read the event log");
 }
 
-bool EmbeddedLog::WaitBeyond(uint32_t partition, uint64_t seq, std::chrono::milliseconds timeout) const {
+bool EmbeddedLog::WaitBeyond(uint32_t partition, uint64_t seq,
+                             std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
-  return appended_.wait_for(lock, timeout, [&] { return closed_ || ends_[partition].load() > seq; }) &&
-         ends_[partition].load() > seq;
+  return appended_.wait_for(lock, timeout, [&] {
+    return closed_ || ends_[partition].load() > seq;
+  }) && ends_[partition].load() > seq;
 }
 
-Result<std::optional<std::string>> EmbeddedLog::GetState(StateTable table, const std::string& key) const {
+Result<std::optional<std::string>> EmbeddedLog::GetState(StateTable table,
+                                                         const std::string& key) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[table == StateTable::kStreams ? kStreamsCf : kIdsCf],
-                               key, &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cfs_[table == StateTable::kStreams ? kStreamsCf : kIdsCf],
+               key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "cannot read writer state");
   return std::optional<std::string>(std::move(value));

@@ -26,9 +26,9 @@ class ColumnFamilyHandle;
 namespace ledger {
 
 struct EmbeddedLogOptions {
-  uint32_t partitions = 4;   // used when creating; an existing log keeps its own count
-  bool read_only = false;    // open as a secondary instance (while ledgerd runs) for verify
-  bool sync = true;          // fsync every append; false only for benchmarks' baselines
+  uint32_t partitions = 4;  // used when creating; an existing log keeps its own count
+  bool read_only = false;   // open as a secondary instance (while ledgerd runs) for verify
+  bool sync = true;         // fsync every append; false only for benchmarks' baselines
 };
 
 class EmbeddedLog final : public EventLog {
@@ -42,9 +42,12 @@ class EmbeddedLog final : public EventLog {
   uint32_t partitions() const override { return partitions_; }
   Status Append(std::span<const SignedRecord> records, std::span<const StateWrite> state) override;
   uint64_t End(uint32_t partition) const override;
-  Status Read(uint32_t partition, uint64_t from, size_t max, std::vector<StoredRecord>* out) const override;
-  bool WaitBeyond(uint32_t partition, uint64_t seq, std::chrono::milliseconds timeout) const override;
-  Result<std::optional<std::string>> GetState(StateTable table, const std::string& key) const override;
+  Status Read(uint32_t partition, uint64_t from, size_t max,
+              std::vector<StoredRecord>* out) const override;
+  bool WaitBeyond(uint32_t partition, uint64_t seq,
+                  std::chrono::milliseconds timeout) const override;
+  Result<std::optional<std::string>> GetState(StateTable table,
+                                              const std::string& key) const override;
 
   // Wakes followers and refuses further appends.
   void Close();

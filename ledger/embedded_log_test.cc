@@ -25,7 +25,8 @@ TEST(EmbeddedLog, AppendsReadsAndPersistsEnds) {
     auto log = EmbeddedLog::Open(dir.path(), {.partitions = 2});
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     std::vector<SignedRecord> batch = {Rec(0, 0, "a"), Rec(1, 0, "b"), Rec(0, 1, "c")};
-    std::vector<StateWrite> state = {{StateTable::kStreams, "s", "head"}, {StateTable::kIds, "i", "entry"}};
+    std::vector<StateWrite> state = {{StateTable::kStreams, "s", "head"},
+                                     {StateTable::kIds, "i", "entry"}};
     ASSERT_TRUE((*log)->Append(batch, state).ok());
     EXPECT_EQ((*log)->End(0), 2u);
     EXPECT_EQ((*log)->End(1), 1u);

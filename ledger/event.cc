@@ -53,7 +53,9 @@ class ObjectReader {
       i = static_cast<int64_t>(v->get_uint64());
     }
     if (!i || *i < min || *i > max) {
-      return Fail(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max)), false;
+      return Fail(key,
+                  "must be an integer from " + std::to_string(min) + " to " + std::to_string(max)),
+             false;
     }
     out = *i;
     return true;
@@ -83,7 +85,8 @@ bool VisibleAscii(std::string_view s) {
 // Finds the first number in `v` that events may not carry (floats, unsafe integers).
 std::optional<std::string> FindNonInteger(const json::value& v, std::string path) {
   switch (v.kind()) {
-    case json::kind::double_: return path;
+    case json::kind::double_:
+      return path;
     case json::kind::int64:
       if (v.get_int64() > kSafeIntegerMax || v.get_int64() < -kSafeIntegerMax) return path;
       return std::nullopt;
@@ -102,7 +105,8 @@ std::optional<std::string> FindNonInteger(const json::value& v, std::string path
         if (auto p = FindNonInteger(kv.value(), path + "/" + std::string(kv.key()))) return p;
       }
       return std::nullopt;
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -173,21 +177,26 @@ Result<Event> EventFromJson(const json::value& value) {
     r.Fail("data", "must be a JSON object");
   } else {
     e.data = data->get_object();
-    if (auto p = FindNonInteger(*data, "/data")) v.push_back({*p, "events carry integers only (|n| < 2^53)"});
+    if (auto p = FindNonInteger(*data, "/data"))
+      v.push_back({*p, "events carry integers only (|n| < 2^53)"});
   }
   if (!specversion.empty() && specversion != kSpecVersion) r.Fail("specversion", "must be \"1.0\"");
   if (!datacontenttype.empty() && datacontenttype != kDataContentType) {
     r.Fail("datacontenttype", "must be \"application/json\"");
   }
   if (!e.time.empty() && !ParseRfc3339(e.time)) r.Fail("time", "must be an RFC 3339 date-time");
-  if (!e.occurredat.empty() && !ParseRfc3339(e.occurredat)) r.Fail("occurredat", "must be an RFC 3339 date-time");
+  if (!e.occurredat.empty() && !ParseRfc3339(e.occurredat))
+    r.Fail("occurredat", "must be an RFC 3339 date-time");
   if (e.subject.find('/') == std::string::npos) r.Fail("subject", "must be <kind>/<id>");
-  if (!IsHashHexOrEmpty(e.streamprev)) r.Fail("streamprev", "must be a lower-case hex SHA-256 or empty");
-  if (!IsHashHexOrEmpty(e.ledgerprev)) r.Fail("ledgerprev", "must be a lower-case hex SHA-256 or empty");
+  if (!IsHashHexOrEmpty(e.streamprev))
+    r.Fail("streamprev", "must be a lower-case hex SHA-256 or empty");
+  if (!IsHashHexOrEmpty(e.ledgerprev))
+    r.Fail("ledgerprev", "must be a lower-case hex SHA-256 or empty");
   if ((streamversion == 1) != e.streamprev.empty()) {
     r.Fail("streamprev", "must be empty exactly when streamversion is 1");
   }
-  if ((ledgerseq == 0) != e.ledgerprev.empty()) r.Fail("ledgerprev", "must be empty exactly when ledgerseq is 0");
+  if ((ledgerseq == 0) != e.ledgerprev.empty())
+    r.Fail("ledgerprev", "must be empty exactly when ledgerseq is 0");
   if (!v.empty()) {
     std::string msg = "event is not well formed: " + v.front().pointer + " " + v.front().reason;
     return Status(Code::kCorruption, std::move(msg), std::move(v));
@@ -205,7 +214,8 @@ Result<Event> ParseEvent(std::string_view bytes) {
   if (ec) return Status::Corruption("event is not valid JSON: " + ec.message());
   auto event = EventFromJson(value);
   if (!event.ok()) return event;
-  if (Canonical(value) != bytes) return Status::Corruption("event bytes are not in RFC 8785 canonical form");
+  if (Canonical(value) != bytes)
+    return Status::Corruption("event bytes are not in RFC 8785 canonical form");
   return event;
 }
 
@@ -238,7 +248,8 @@ Result<Command> ParseCommand(const json::value& value, std::string_view prefix) 
   if (expected >= 0) c.expectedversion = static_cast<uint64_t>(expected);
   if (value.get_object().contains("id") && c.id.empty()) r.Fail("id", "must not be empty");
   if (!c.id.empty() && !VisibleAscii(c.id)) r.Fail("id", "must be visible ASCII without spaces");
-  if (!c.occurredat.empty() && !ParseRfc3339(c.occurredat)) r.Fail("occurredat", "must be an RFC 3339 date-time");
+  if (!c.occurredat.empty() && !ParseRfc3339(c.occurredat))
+    r.Fail("occurredat", "must be an RFC 3339 date-time");
   if (!v.empty()) return Status::Invalid("the event command is not valid", std::move(v));
   return c;
 }

@@ -28,11 +28,11 @@ inline constexpr size_t kEventBytesMax = 256 * 1024;  // canonical bytes of one 
 
 // What a client asks to append. The writer fills in everything else.
 struct Command {
-  std::string type;      // "opportunity.stage_changed"
-  std::string subject;   // "opportunity/OPP-42"
+  std::string type;     // "opportunity.stage_changed"
+  std::string subject;  // "opportunity/OPP-42"
   boost::json::object data;
-  std::string id;                          // client idempotency key; "" = writer generates one
-  std::string occurredat;                  // business time, RFC 3339; "" = the recorded time
+  std::string id;                           // client idempotency key; "" = writer generates one
+  std::string occurredat;                   // business time, RFC 3339; "" = the recorded time
   std::optional<uint64_t> expectedversion;  // the subject's current streamversion, 0 = new
   std::string correlationid;
   std::string causationid;
@@ -52,13 +52,13 @@ struct Event {
   std::string time;  // recorded time, RFC 3339 UTC with microseconds
   boost::json::object data;
   int64_t schemaversion = 1;
-  std::string occurredat;  // business time, RFC 3339
-  std::string actor;       // "user:alice"
+  std::string occurredat;      // business time, RFC 3339
+  std::string actor;           // "user:alice"
   uint64_t streamversion = 0;  // 1-based within the subject
   std::string streamprev;      // hex leaf hash of the subject's previous event, "" for the first
   uint32_t partition = 0;
-  uint64_t ledgerseq = 0;  // 0-based within the partition
-  std::string ledgerprev;  // hex leaf hash of the partition's previous event, "" for the first
+  uint64_t ledgerseq = 0;     // 0-based within the partition
+  std::string ledgerprev;     // hex leaf hash of the partition's previous event, "" for the first
   std::string correlationid;  // optional
   std::string causationid;    // optional
 

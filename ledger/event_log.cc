@@ -2,7 +2,8 @@
 
 namespace ledger {
 
-Result<std::vector<SignedRecord>> ReadRecords(const EventLog& log, uint32_t partition, uint64_t from, size_t max) {
+Result<std::vector<SignedRecord>> ReadRecords(const EventLog& log, uint32_t partition,
+                                              uint64_t from, size_t max) {
   std::vector<StoredRecord> stored;
   if (Status s = log.Read(partition, from, max, &stored); !s.ok()) return s;
   std::vector<SignedRecord> out;

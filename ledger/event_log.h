@@ -46,23 +46,28 @@ class EventLog {
   // Appends records and state atomically and durably (fsynced) before returning.
   // Each partition's records must continue its sequence without a gap. Thread-safe,
   // but the writer is its only caller.
-  virtual Status Append(std::span<const SignedRecord> records, std::span<const StateWrite> state) = 0;
+  virtual Status Append(std::span<const SignedRecord> records,
+                        std::span<const StateWrite> state) = 0;
 
   // The next ledgerseq of a partition (= its number of events).
   virtual uint64_t End(uint32_t partition) const = 0;
 
   // Up to `max` records of `partition` from `from` on, in order, as stored. Thread-safe.
-  virtual Status Read(uint32_t partition, uint64_t from, size_t max, std::vector<StoredRecord>* out) const = 0;
+  virtual Status Read(uint32_t partition, uint64_t from, size_t max,
+                      std::vector<StoredRecord>* out) const = 0;
 
   // Waits until End(partition) > `seq`, the timeout passes or the log closes; returns
   // whether End(partition) > seq. For followers of the tail.
-  virtual bool WaitBeyond(uint32_t partition, uint64_t seq, std::chrono::milliseconds timeout) const = 0;
+  virtual bool WaitBeyond(uint32_t partition, uint64_t seq,
+                          std::chrono::milliseconds timeout) const = 0;
 
   // The writer's state for a key; nullopt when absent.
-  virtual Result<std::optional<std::string>> GetState(StateTable table, const std::string& key) const = 0;
+  virtual Result<std::optional<std::string>> GetState(StateTable table,
+                                                      const std::string& key) const = 0;
 };
 
 // Reads and decodes records; a corrupt value fails with its position in the message.
-Result<std::vector<SignedRecord>> ReadRecords(const EventLog& log, uint32_t partition, uint64_t from, size_t max);
+Result<std::vector<SignedRecord>> ReadRecords(const EventLog& log, uint32_t partition,
+                                              uint64_t from, size_t max);
 
 }  // namespace ledger

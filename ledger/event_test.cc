@@ -14,7 +14,8 @@ Event SampleEvent() {
   e.type = "opportunity.stage_changed";
   e.subject = "opportunity/OPP-42";
   e.time = "2026-03-02T09:30:00.000000Z";
-  e.data = boost::json::parse(R"({"from":"proposal","to":"negotiation","reason":"客户要求折扣"})").as_object();
+  e.data = boost::json::parse(R"({"from":"proposal","to":"negotiation","reason":"客户要求折扣"})")
+               .as_object();
   e.occurredat = "2026-03-02T17:00:00+08:00";
   e.actor = "user:li.wei";
   e.streamversion = 2;
@@ -28,7 +29,8 @@ Event SampleEvent() {
 TEST(Event, CanonicalRoundTrip) {
   Event e = SampleEvent();
   std::string bytes = e.Canonical();
-  EXPECT_EQ(bytes.rfind("{\"actor\":\"user:li.wei\",\"data\":{\"from\":\"proposal\"", 0), 0u) << bytes;
+  EXPECT_EQ(bytes.rfind("{\"actor\":\"user:li.wei\",\"data\":{\"from\":\"proposal\"", 0), 0u)
+      << bytes;
   auto parsed = ParseEvent(bytes);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->Canonical(), bytes);
@@ -56,32 +58,40 @@ TEST(Event, ParseRejectsCorruptInputs) {
       {with("\"time\":\"2026-03-02T09:30:00.000000Z\"", "\"time\":\"yesterday\""), "/time"},
       {with("\"reason\"", "\"amount\":1.5,\"reason\""), "integers only"},
       {with("{\"actor\"", "{\"extra\":1,\"actor\""), "/extra"},
-      {with("\"streamprev\":\"" + std::string(64, 'a') + "\"", "\"streamprev\":\"\""), "/streamprev"},
-      {with("\"ledgerprev\":\"" + std::string(64, 'b') + "\"", "\"ledgerprev\":\"B\""), "/ledgerprev"},
-      {with(R"("data":{"from":"proposal","reason":"客户要求折扣","to":"negotiation"})", R"("data":["x"])"), "/data"},
+      {with("\"streamprev\":\"" + std::string(64, 'a') + "\"", "\"streamprev\":\"\""),
+       "/streamprev"},
+      {with("\"ledgerprev\":\"" + std::string(64, 'b') + "\"", "\"ledgerprev\":\"B\""),
+       "/ledgerprev"},
+      {with(R"("data":{"from":"proposal","reason":"客户要求折扣","to":"negotiation"})",
+            R"("data":["x"])"),
+       "/data"},
   };
   for (const auto& [bytes, expected] : cases) {
     auto r = ParseEvent(bytes);
     ASSERT_FALSE(r.ok()) << bytes;
     EXPECT_EQ(r.status().code(), Code::kCorruption);
-    EXPECT_NE(r.status().ToString().find(expected), std::string::npos) << expected << " / " << r.status().ToString();
+    EXPECT_NE(r.status().ToString().find(expected), std::string::npos)
+        << expected << " / " << r.status().ToString();
   }
 }
 
 TEST(Event, ParseCommandReportsEveryViolation) {
-  auto v = boost::json::parse(R"({"type":7,"data":[],"expectedversion":-1,"occurredat":"soon","bogus":true,"id":""})");
+  auto v = boost::json::parse(
+      R"({"type":7,"data":[],"expectedversion":-1,"occurredat":"soon","bogus":true,"id":""})");
   auto c = ParseCommand(v, "/events/3");
   ASSERT_FALSE(c.ok());
   std::vector<std::string> pointers;
   for (const auto& violation : c.status().violations()) pointers.push_back(violation.pointer);
-  for (const char* expected : {"/events/3/type", "/events/3/subject", "/events/3/data", "/events/3/expectedversion",
-                               "/events/3/occurredat", "/events/3/bogus", "/events/3/id"}) {
+  for (const char* expected :
+       {"/events/3/type", "/events/3/subject", "/events/3/data", "/events/3/expectedversion",
+        "/events/3/occurredat", "/events/3/bogus", "/events/3/id"}) {
     EXPECT_NE(std::find(pointers.begin(), pointers.end(), expected), pointers.end()) << expected;
   }
 }
 
 TEST(Event, ParseCommandAcceptsAFullCommand) {
-  auto v = boost::json::parse(R"({"type":"account.registered","subject":"account/ACC-1","data":{"name":"上海精工"},
+  auto v = boost::json::parse(
+      R"({"type":"account.registered","subject":"account/ACC-1","data":{"name":"上海精工"},
     "id":"cmd-1","occurredat":"2026-01-05T09:00:00+08:00","expectedversion":0,"correlationid":"c","causationid":"d"})");
   auto c = ParseCommand(v);
   ASSERT_TRUE(c.ok()) << c.status().ToString();

@@ -62,7 +62,8 @@ Status WriteFileAtomically(const fs::path& file, std::string_view content, mode_
   if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
     return Status::IoError("cannot write " + file.string() + ": " + std::strerror(errno));
   }
-  int dir = ::open(file.parent_path().empty() ? "." : file.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+  int dir =
+      ::open(file.parent_path().empty() ? "." : file.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
   if (dir >= 0) {
     ::fsync(dir);
     ::close(dir);
@@ -101,12 +102,14 @@ std::string PublicKey::VerifierKey() const { return name + "+" + KidHex() + "+" 
 
 bool PublicKey::Verify(std::string_view message, const Signature& signature) const {
   EnsureSodium();
-  return crypto_sign_verify_detached(signature.data(), reinterpret_cast<const unsigned char*>(message.data()),
+  return crypto_sign_verify_detached(signature.data(),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
                                      message.size(), key.data()) == 0;
 }
 
 bool PublicKey::Verify(const Hash& leaf, const Signature& signature) const {
-  return Verify(std::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()), signature);
+  return Verify(std::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()),
+                signature);
 }
 
 Result<PublicKey> ParseVerifierKey(std::string_view text) {
@@ -114,18 +117,20 @@ Result<PublicKey> ParseVerifierKey(std::string_view text) {
   PublicKey pk;
   if (!SplitPlus(text, 3, parts) || !ValidKeyName(parts[0]) || parts[1].size() != 8 ||
       !DecodeKeyPayload(parts[2], pk.key)) {
-    return Status::Invalid("not an Ed25519 verifier key (name+id+base64): " + std::string(text.substr(0, 80)));
+    return Status::Invalid("not an Ed25519 verifier key (name+id+base64): " +
+                           std::string(text.substr(0, 80)));
   }
   pk.name = parts[0];
   pk.id = ComputeKeyId(pk.name, pk.key);
   if (pk.KidHex() != parts[1]) {
-    return Status::Invalid("verifier key id " + std::string(parts[1]) + " does not match its key (" +
-                           pk.KidHex() + ")");
+    return Status::Invalid("verifier key id " + std::string(parts[1]) +
+                           " does not match its key (" + pk.KidHex() + ")");
   }
   return pk;
 }
 
-Result<SigningKey> SigningKey::FromSeed(std::string_view name, const std::array<uint8_t, 32>& seed) {
+Result<SigningKey> SigningKey::FromSeed(std::string_view name,
+                                        const std::array<uint8_t, 32>& seed) {
   if (!ValidKeyName(name)) return Status::Invalid("invalid key name: " + std::string(name));
   EnsureSodium();
   SigningKey k;
@@ -168,8 +173,8 @@ std::string SigningKey::PrivateKeyString() const {
 
 Signature SigningKey::Sign(std::string_view message) const {
   Signature sig;
-  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-                       secret_.data());
+  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size(), secret_.data());
   return sig;
 }
 
@@ -218,7 +223,8 @@ Result<Keyring> LoadVerifierKeys(const fs::path& file) {
     if (line.empty() || line[0] == '#') continue;
     auto pk = ParseVerifierKey(line);
     if (!pk.ok()) {
-      return Status::Invalid(file.string() + ":" + std::to_string(number) + ": " + pk.status().message());
+      return Status::Invalid(file.string() + ":" + std::to_string(number) + ": " +
+                             pk.status().message());
     }
     ring.Add(std::move(*pk));
   }

@@ -11,11 +11,15 @@ namespace {
 
 // The example key and signed note of golang.org/x/mod/sumdb/note, the reference
 // implementation of C2SP signed notes.
-constexpr const char* kGoSkey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-constexpr const char* kGoVkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+constexpr const char* kGoSkey =
+    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+constexpr const char* kGoVkey =
+    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 constexpr const char* kGoText =
-    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
-constexpr const char* kGoSig = "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=";
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your "
+    "problem is.\n";
+constexpr const char* kGoSig =
+    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=";
 
 TEST(Keys, MatchesGoSignedNoteVector) {
   auto key = SigningKey::ParsePrivateKey(kGoSkey);
@@ -24,7 +28,8 @@ TEST(Keys, MatchesGoSignedNoteVector) {
   EXPECT_EQ(key->PrivateKeyString(), kGoSkey);
   auto blob = FromBase64(kGoSig);
   ASSERT_TRUE(blob && blob->size() == 68);
-  EXPECT_EQ(Hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(blob->data()), 4)), "c74f20a3");
+  EXPECT_EQ(Hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(blob->data()), 4)),
+            "c74f20a3");
   Signature expected;
   std::memcpy(expected.data(), blob->data() + 4, 64);
   EXPECT_EQ(key->Sign(std::string_view(kGoText)), expected);  // Ed25519 is deterministic
@@ -35,13 +40,16 @@ TEST(Keys, MatchesGoSignedNoteVector) {
 }
 
 TEST(Keys, RejectsMalformedKeys) {
-  for (const char* bad : {"", "PeterNeumann+c74f20a3", "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+  for (const char* bad : {"", "PeterNeumann+c74f20a3",
+                          "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
                           "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
                           "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
                           "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10"}) {
     EXPECT_FALSE(ParseVerifierKey(bad).ok()) << bad;
   }
-  EXPECT_FALSE(SigningKey::ParsePrivateKey("PRIVATE+KEY+PeterNeumann+00000000+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz").ok());
+  EXPECT_FALSE(SigningKey::ParsePrivateKey(
+                   "PRIVATE+KEY+PeterNeumann+00000000+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz")
+                   .ok());
   EXPECT_FALSE(SigningKey::Generate("bad+name").ok());
 }
 

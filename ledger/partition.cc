@@ -33,8 +33,12 @@ int32_t KafkaMurmur2(std::string_view key) {
     h ^= k;
   }
   switch (length % 4) {
-    case 3: h ^= uint32_t{data[i + 2]} << 16; [[fallthrough]];
-    case 2: h ^= uint32_t{data[i + 1]} << 8; [[fallthrough]];
+    case 3:
+      h ^= uint32_t{data[i + 2]} << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= uint32_t{data[i + 1]} << 8;
+      [[fallthrough]];
     case 1:
       h ^= data[i];
       h *= kM;

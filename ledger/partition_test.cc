@@ -20,7 +20,8 @@ TEST(Partition, MatchesKafkaMurmur2Vectors) {
 
 TEST(Partition, AgreesWithLibrdkafkaAndJavaToPositive) {
   for (uint32_t n : {1u, 3u, 4u, 12u, 1024u}) {
-    for (const char* subject : {"opportunity/OPP-42", "account/ACC-1", "contact/联系人-1", "21", "foobar"}) {
+    for (const char* subject :
+         {"opportunity/OPP-42", "account/ACC-1", "contact/联系人-1", "21", "foobar"}) {
       uint32_t expected = static_cast<uint32_t>(KafkaMurmur2(subject) & 0x7fffffff) % n;
       EXPECT_EQ(PartitionOf(subject, n), expected) << subject << " " << n;
     }

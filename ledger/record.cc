@@ -33,7 +33,8 @@ struct RecordArchive {
       throw std::runtime_error("unknown record format version " + std::to_string(version));
     }
     ar(len);
-    if (len > kEventBytesMax) throw std::runtime_error("event length " + std::to_string(len) + " over the limit");
+    if (len > kEventBytesMax)
+      throw std::runtime_error("event length " + std::to_string(len) + " over the limit");
     record->event.resize(len);
     ar(cereal::binary_data(record->event.data(), len));
     ar(cereal::binary_data(record->signature.data(), record->signature.size()));
@@ -69,7 +70,8 @@ std::string EncodeRecordValue(const SignedRecord& record) {
   return std::move(out).str();
 }
 
-Result<SignedRecord> DecodeRecordValue(std::string_view value, uint32_t partition, uint64_t ledgerseq) {
+Result<SignedRecord> DecodeRecordValue(std::string_view value, uint32_t partition,
+                                       uint64_t ledgerseq) {
   SignedRecord record;
   record.partition = partition;
   record.ledgerseq = ledgerseq;
@@ -102,8 +104,8 @@ Result<SignedRecord> ParseFeedLine(std::string_view line) {
   const auto* event = o.if_contains("event");
   const auto* sig = o.if_contains("sig");
   const auto* kid = o.if_contains("kid");
-  if (event == nullptr || sig == nullptr || kid == nullptr || !sig->is_string() || !kid->is_string() ||
-      o.size() != 3) {
+  if (event == nullptr || sig == nullptr || kid == nullptr || !sig->is_string() ||
+      !kid->is_string() || o.size() != 3) {
     return Status::Corruption("feed line must have exactly \"event\", \"sig\" and \"kid\"");
   }
   auto parsed = EventFromJson(*event);
@@ -118,7 +120,8 @@ Result<SignedRecord> ParseFeedLine(std::string_view line) {
   }
   std::memcpy(r.signature.data(), sig_bytes->data(), r.signature.size());
   std::string_view kid_hex = kid->get_string();
-  if (kid_hex.size() != 8 || kid_hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+  if (kid_hex.size() != 8 ||
+      kid_hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
     return Status::Corruption("\"kid\" must be 8 lower-case hex digits");
   }
   r.kid = static_cast<KeyId>(std::stoul(std::string(kid_hex), nullptr, 16));

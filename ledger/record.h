@@ -16,10 +16,10 @@ namespace ledger {
 inline constexpr uint32_t kRecordFormatVersion = 1;
 
 struct SignedRecord {
-  uint32_t partition = 0;   // from the log position, not the event
-  uint64_t ledgerseq = 0;   // from the log position, not the event
-  std::string event;        // canonical event bytes
-  Signature signature{};    // Ed25519 over LeafHash(event)
+  uint32_t partition = 0;  // from the log position, not the event
+  uint64_t ledgerseq = 0;  // from the log position, not the event
+  std::string event;       // canonical event bytes
+  Signature signature{};   // Ed25519 over LeafHash(event)
   KeyId kid = 0;
 
   Hash leaf_hash() const { return LeafHash(event); }
@@ -35,7 +35,8 @@ bool DecodeLogKey(std::string_view key, uint32_t& partition, uint64_t& ledgerseq
 std::string EncodeRecordValue(const SignedRecord& record);
 // Decodes a value read at (partition, ledgerseq). Corrupt, truncated, over-long or
 // unknown-version input gives kCorruption naming what is wrong.
-Result<SignedRecord> DecodeRecordValue(std::string_view value, uint32_t partition, uint64_t ledgerseq);
+Result<SignedRecord> DecodeRecordValue(std::string_view value, uint32_t partition,
+                                       uint64_t ledgerseq);
 
 // One line of the NDJSON feed: {"event":{...},"sig":"<base64>","kid":"<8 hex>"}.
 std::string FeedLine(const SignedRecord& record);

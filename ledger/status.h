@@ -45,20 +45,28 @@ class [[nodiscard]] Status {
   static Status Invalid(std::string message, std::vector<Violation> violations = {}) {
     return Status(Code::kInvalidArgument, std::move(message), std::move(violations));
   }
-  static Status NotFound(std::string message) { return Status(Code::kNotFound, std::move(message)); }
+  static Status NotFound(std::string message) {
+    return Status(Code::kNotFound, std::move(message));
+  }
   static Status Conflict(std::string message, std::vector<Violation> violations = {}) {
     return Status(Code::kConflict, std::move(message), std::move(violations));
   }
   static Status IllegalTransition(std::string message, std::vector<Violation> violations = {}) {
     return Status(Code::kIllegalTransition, std::move(message), std::move(violations));
   }
-  static Status Corruption(std::string message) { return Status(Code::kCorruption, std::move(message)); }
+  static Status Corruption(std::string message) {
+    return Status(Code::kCorruption, std::move(message));
+  }
   static Status IoError(std::string message) { return Status(Code::kIoError, std::move(message)); }
-  static Status Unavailable(std::string message) { return Status(Code::kUnavailable, std::move(message)); }
+  static Status Unavailable(std::string message) {
+    return Status(Code::kUnavailable, std::move(message));
+  }
   static Status Exhausted(std::string message) {
     return Status(Code::kResourceExhausted, std::move(message));
   }
-  static Status Internal(std::string message) { return Status(Code::kInternal, std::move(message)); }
+  static Status Internal(std::string message) {
+    return Status(Code::kInternal, std::move(message));
+  }
 
   Status(Code code, std::string message, std::vector<Violation> violations = {})
       : code_(code), message_(std::move(message)), violations_(std::move(violations)) {}
@@ -114,10 +122,10 @@ class [[nodiscard]] Result {
 
 // Invariants that stay on in release builds. For programmer errors only: user input
 // must never be able to reach one.
-#define LEDGER_ASSERT(cond, ...)                                                     \
-  do {                                                                               \
-    if (!(cond)) [[unlikely]] {                                                      \
+#define LEDGER_ASSERT(cond, ...)                                                        \
+  do {                                                                                  \
+    if (!(cond)) [[unlikely]] {                                                         \
       std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
+      std::abort();                                                                     \
+    }                                                                                   \
   } while (0)

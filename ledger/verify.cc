@@ -23,8 +23,9 @@ std::optional<std::string> ChainVerifier::Check(const SignedRecord& r) {
   if (!event.ok()) return event.status().message();
   if (event->partition != partition_ || event->ledgerseq != r.ledgerseq) {
     return "the event says partition " + std::to_string(event->partition) + " ledgerseq " +
-           std::to_string(event->ledgerseq) + " but is stored at partition " + std::to_string(partition_) +
-           " ledgerseq " + std::to_string(r.ledgerseq) + " (moved or reordered)";
+           std::to_string(event->ledgerseq) + " but is stored at partition " +
+           std::to_string(partition_) + " ledgerseq " + std::to_string(r.ledgerseq) +
+           " (moved or reordered)";
   }
   if (PartitionOf(event->subject, partitions_) != partition_) {
     return "subject " + event->subject + " belongs in partition " +
@@ -32,20 +33,21 @@ std::optional<std::string> ChainVerifier::Check(const SignedRecord& r) {
   }
   const std::string expected_prev = r.ledgerseq == 0 ? "" : Hex(last_);
   if (event->ledgerprev != expected_prev) {
-    return "ledgerprev does not match the leaf hash of ledgerseq " + std::to_string(r.ledgerseq - 1) +
-           " (that event or this link was altered)";
+    return "ledgerprev does not match the leaf hash of ledgerseq " +
+           std::to_string(r.ledgerseq - 1) + " (that event or this link was altered)";
   }
   Stream& stream = streams_[event->subject];
   if (event->streamversion != stream.version + 1) {
-    return "streamversion " + std::to_string(event->streamversion) + " of " + event->subject + " should be " +
-           std::to_string(stream.version + 1);
+    return "streamversion " + std::to_string(event->streamversion) + " of " + event->subject +
+           " should be " + std::to_string(stream.version + 1);
   }
   const std::string expected_stream_prev = stream.version == 0 ? "" : Hex(stream.last);
   if (event->streamprev != expected_stream_prev) {
     return "streamprev does not match the leaf hash of " + event->subject + " version " +
            std::to_string(stream.version);
   }
-  if (keys_.Find(r.kid) == nullptr) return "signed with key id " + KidHex(r.kid) + ", which is not trusted";
+  if (keys_.Find(r.kid) == nullptr)
+    return "signed with key id " + KidHex(r.kid) + ", which is not trusted";
   const Hash leaf = r.leaf_hash();
   stream.version = event->streamversion;
   stream.last = leaf;
@@ -59,8 +61,8 @@ bool SignatureValid(const SignedRecord& record, const Keyring& keys) {
   return key != nullptr && key->Verify(record.leaf_hash(), record.signature);
 }
 
-std::optional<size_t> FirstBadSignature(const std::vector<SignedRecord>& records, size_t count, const Keyring& keys,
-                                        unsigned threads) {
+std::optional<size_t> FirstBadSignature(const std::vector<SignedRecord>& records, size_t count,
+                                        const Keyring& keys, unsigned threads) {
   std::atomic<size_t> next{0};
   std::atomic<size_t> first_bad{SIZE_MAX};
   constexpr size_t kChunk = 64;
@@ -88,8 +90,8 @@ std::optional<size_t> FirstBadSignature(const std::vector<SignedRecord>& records
 namespace {
 
 // Verifies one partition; fills its summary or the report's failure.
-Status VerifyPartition(const EventLog& log, uint32_t p, const Keyring& keys, const VerifyOptions& options,
-                       unsigned threads, VerifyReport& report) {
+Status VerifyPartition(const EventLog& log, uint32_t p, const Keyring& keys,
+                       const VerifyOptions& options, unsigned threads, VerifyReport& report) {
   ChainVerifier chain(p, log.partitions(), keys);
   std::vector<StoredRecord> stored;
   std::vector<SignedRecord> records;
@@ -126,18 +128,20 @@ Status VerifyPartition(const EventLog& log, uint32_t p, const Keyring& keys, con
   report.subjects += chain.subjects();
   report.partitions[p] = {chain.next_seq(), chain.last()};
   if (chain.next_seq() != log.End(p)) {
-    report.failure = VerifyFailure{p, chain.next_seq(), "the log says the partition ends at " +
-                                                            std::to_string(log.End(p))};
+    report.failure = VerifyFailure{
+        p, chain.next_seq(), "the log says the partition ends at " + std::to_string(log.End(p))};
   }
   return Status::Ok();
 }
 
 }  // namespace
 
-Result<VerifyReport> VerifyLog(const EventLog& log, const Keyring& keys, const VerifyOptions& options) {
+Result<VerifyReport> VerifyLog(const EventLog& log, const Keyring& keys,
+                               const VerifyOptions& options) {
   VerifyReport report;
   report.partitions.resize(log.partitions());
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   for (uint32_t p = 0; p < log.partitions() && report.ok(); ++p) {
     if (Status s = VerifyPartition(log, p, keys, options, threads, report); !s.ok()) return s;
   }

@@ -19,8 +19,8 @@
 namespace ledger {
 
 struct VerifyOptions {
-  bool signatures = true;   // false: hash chains only
-  unsigned threads = 0;     // for signatures; 0 = one per core
+  bool signatures = true;  // false: hash chains only
+  unsigned threads = 0;    // for signatures; 0 = one per core
   size_t chunk_records = 4096;
 };
 
@@ -75,7 +75,8 @@ bool SignatureValid(const SignedRecord& record, const Keyring& keys);
 
 // Walks every partition of the log from seq 0. Errors reading the log are returned as
 // a Status; broken links are in the report's `failure`.
-Result<VerifyReport> VerifyLog(const EventLog& log, const Keyring& keys, const VerifyOptions& options);
+Result<VerifyReport> VerifyLog(const EventLog& log, const Keyring& keys,
+                               const VerifyOptions& options);
 
 // Verifies records already in order (e.g. a feed): `records` for one partition.
 // Returns the index of the first record whose signature fails, if any.

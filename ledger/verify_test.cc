@@ -25,9 +25,10 @@ class VerifyTest : public ::testing::Test {
     auto writer = Writer::Open(*log_, key_, decider, SystemClock::Instance(), {});
     ASSERT_TRUE(writer.ok());
     for (int i = 0; i < 20; ++i) {
-      ASSERT_TRUE((*writer)->Append({MakeCommand("a.b", "account/ACC-" + std::to_string(i % 3), R"({"i":)" +
-                                                                                                  std::to_string(i) + "}")},
-                                    "user:a")
+      ASSERT_TRUE((*writer)
+                      ->Append({MakeCommand("a.b", "account/ACC-" + std::to_string(i % 3),
+                                            R"({"i":)" + std::to_string(i) + "}")},
+                               "user:a")
                       .ok());
     }
     ring_.Add(key_.public_key());

@@ -95,8 +95,8 @@ std::string NewUuidV7(Micros now) {
   b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0F));
   b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3F));
   std::string hex = Hex(b);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-         hex.substr(20);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
 Status Prefixed(Status s, size_t index) {
@@ -167,8 +167,12 @@ class Writer::Overlay final : public DecisionContext {
   }
   const Status& error() const { return error_; }
 
-  uint64_t StreamVersion(std::string_view subject) override { return Head(std::string(subject)).version; }
-  std::string State(std::string_view subject) override { return Head(std::string(subject)).decision; }
+  uint64_t StreamVersion(std::string_view subject) override {
+    return Head(std::string(subject)).version;
+  }
+  std::string State(std::string_view subject) override {
+    return Head(std::string(subject)).decision;
+  }
   void PutState(std::string_view subject, std::string state) override {
     LEDGER_ASSERT(state.size() <= kDecisionStateBytesMax);
     StreamHead head = Head(std::string(subject));
@@ -228,7 +232,8 @@ class Writer::Signer {
   void Work() {
     const size_t n = records_->size();
     for (size_t i = next_.fetch_add(kChunk); i < n; i = next_.fetch_add(kChunk)) {
-      for (size_t j = i; j < std::min(n, i + kChunk); ++j) (*records_)[j].signature = key_.Sign((*leaves_)[j]);
+      for (size_t j = i; j < std::min(n, i + kChunk); ++j)
+        (*records_)[j].signature = key_.Sign((*leaves_)[j]);
     }
   }
   void Worker() {
@@ -258,16 +263,19 @@ class Writer::Signer {
   std::atomic<size_t> next_{0};
 };
 
-Writer::Writer(EventLog& log, const SigningKey& key, const Decider& decider, Clock& clock, WriterOptions options)
+Writer::Writer(EventLog& log, const SigningKey& key, const Decider& decider, Clock& clock,
+               WriterOptions options)
     : log_(log), key_(key), decider_(decider), clock_(clock), options_(std::move(options)) {
-  unsigned threads = options_.signer_threads ? options_.signer_threads : std::thread::hardware_concurrency();
+  unsigned threads =
+      options_.signer_threads ? options_.signer_threads : std::thread::hardware_concurrency();
   signer_ = std::make_unique<Signer>(key_, std::max(1u, threads));
 }
 
 Writer::~Writer() { Close(); }
 
-Result<std::unique_ptr<Writer>> Writer::Open(EventLog& log, const SigningKey& key, const Decider& decider,
-                                             Clock& clock, WriterOptions options) {
+Result<std::unique_ptr<Writer>> Writer::Open(EventLog& log, const SigningKey& key,
+                                             const Decider& decider, Clock& clock,
+                                             WriterOptions options) {
   std::unique_ptr<Writer> w(new Writer(log, key, decider, clock, std::move(options)));
   if (Status s = w->Recover(); !s.ok()) return s;
   w->thread_ = std::thread([p = w.get()] { p->Run(); });
@@ -284,11 +292,12 @@ Status Writer::Recover() {
     if (end == 0) continue;
     auto last = ReadRecords(log_, p, end - 1, 1);
     if (!last.ok()) return last.status();
-    if (last->size() != 1) return Status::Corruption("partition " + std::to_string(p) + " lost its last record");
+    if (last->size() != 1)
+      return Status::Corruption("partition " + std::to_string(p) + " lost its last record");
     auto event = ParseEvent(last->front().event);
     if (!event.ok()) {
-      return Status::Corruption("partition " + std::to_string(p) + " seq " + std::to_string(end - 1) + ": " +
-                                event.status().message());
+      return Status::Corruption("partition " + std::to_string(p) + " seq " +
+                                std::to_string(end - 1) + ": " + event.status().message());
     }
     partition_last_[p] = last->front().leaf_hash();
     last_time_ = std::max(last_time_, ParseRfc3339(event->time).value_or(0));
@@ -297,20 +306,25 @@ Status Writer::Recover() {
 }
 
 void Writer::AppendAsync(std::vector<Command> batch, std::string actor, Callback done) {
-  if (batch.empty()) return done(Status::Invalid("a batch needs at least one event", {{"/events", "is empty"}}));
+  if (batch.empty())
+    return done(Status::Invalid("a batch needs at least one event", {{"/events", "is empty"}}));
   if (batch.size() > options_.batch_commands_max) {
-    return done(Status::Invalid("too many events in one batch",
-                                {{"/events", "at most " + std::to_string(options_.batch_commands_max) + " events"}}));
+    return done(Status::Invalid(
+        "too many events in one batch",
+        {{"/events", "at most " + std::to_string(options_.batch_commands_max) + " events"}}));
   }
-  if (actor.empty() || actor.size() > kActorBytesMax) return done(Status::Invalid("the actor is empty or too long"));
+  if (actor.empty() || actor.size() > kActorBytesMax)
+    return done(Status::Invalid("the actor is empty or too long"));
   std::vector<Violation> violations;
   for (size_t i = 0; i < batch.size(); ++i) {
     for (Violation& v : decider_.Validate(batch[i])) {
       violations.push_back({"/events/" + std::to_string(i) + v.pointer, std::move(v.reason)});
     }
   }
-  if (!violations.empty()) return done(Status::Invalid("the batch has invalid events", std::move(violations)));
-  auto request = std::make_unique<Request>(Request{std::move(batch), std::move(actor), std::move(done), {}});
+  if (!violations.empty())
+    return done(Status::Invalid("the batch has invalid events", std::move(violations)));
+  auto request =
+      std::make_unique<Request>(Request{std::move(batch), std::move(actor), std::move(done), {}});
   std::unique_lock lock(mu_);
   if (closing_) {
     lock.unlock();
@@ -328,7 +342,8 @@ void Writer::AppendAsync(std::vector<Command> batch, std::string actor, Callback
 Result<std::vector<Appended>> Writer::Append(std::vector<Command> batch, std::string actor) {
   std::promise<Result<std::vector<Appended>>> promise;
   auto future = promise.get_future();
-  AppendAsync(std::move(batch), std::move(actor), [&](Result<std::vector<Appended>> r) { promise.set_value(std::move(r)); });
+  AppendAsync(std::move(batch), std::move(actor),
+              [&](Result<std::vector<Appended>> r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 
@@ -350,8 +365,8 @@ void Writer::Run() {
       work_.wait(lock, [&] { return closing_ || !queue_.empty(); });
       if (queue_.empty()) return;  // closing, and everything queued is done
       size_t commands = 0;
-      while (!queue_.empty() &&
-             (group.empty() || commands + queue_.front()->commands.size() <= options_.group_commands_max)) {
+      while (!queue_.empty() && (group.empty() || commands + queue_.front()->commands.size() <=
+                                                      options_.group_commands_max)) {
         commands += queue_.front()->commands.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -397,23 +412,26 @@ void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
   }
   // Nothing of this group was acknowledged. Re-read the heads from the log, which is
   // the truth whatever happened to the write.
-  Status unavailable = Status::Unavailable("the event log did not take the append: " + written.message());
+  Status unavailable =
+      Status::Unavailable("the event log did not take the append: " + written.message());
   for (auto& r : accepted) r->done(unavailable);
-  if (Status s = Recover(); !s.ok()) std::fprintf(stderr, "writer: cannot recover heads: %s\n", s.ToString().c_str());
+  if (Status s = Recover(); !s.ok())
+    std::fprintf(stderr, "writer: cannot recover heads: %s\n", s.ToString().c_str());
 }
 
 Status Writer::Sequence(Request& request, Overlay& overlay, Group& group) {
   request.results.resize(request.commands.size());
   for (size_t i = 0; i < request.commands.size(); ++i) {
-    Status s = SequenceOne(request.commands[i], i, request.actor, overlay, group, request.results[i]);
+    Status s =
+        SequenceOne(request.commands[i], i, request.actor, overlay, group, request.results[i]);
     if (!s.ok()) return s;
     if (!overlay.error().ok()) return overlay.error();
   }
   return Status::Ok();
 }
 
-Status Writer::SequenceOne(const Command& c, size_t index, const std::string& actor, Overlay& overlay, Group& group,
-                           Appended& out) {
+Status Writer::SequenceOne(const Command& c, size_t index, const std::string& actor,
+                           Overlay& overlay, Group& group, Appended& out) {
   const std::string at = "/events/" + std::to_string(index);
   Hash digest{};
   if (!c.id.empty()) {
@@ -423,23 +441,27 @@ Status Writer::SequenceOne(const Command& c, size_t index, const std::string& ac
         return Status::Conflict("event id " + c.id + " was already used for a different event",
                                 {{at + "/id", "was already used for a different event"}});
       }
-      out = {c.id, prior->partition, prior->ledgerseq, prior->streamversion, prior->hash, prior->time, true};
+      out = {
+          c.id, prior->partition, prior->ledgerseq, prior->streamversion, prior->hash, prior->time,
+          true};
       return Status::Ok();
     }
   }
   StreamHead head = overlay.Head(c.subject);
   if (!overlay.error().ok()) return overlay.error();
   if (c.expectedversion && *c.expectedversion != head.version) {
-    return Status::Conflict("expected version " + std::to_string(*c.expectedversion) + " of " + c.subject +
-                                ", which is at version " + std::to_string(head.version),
-                            {{at + "/expectedversion", "the stream is at version " + std::to_string(head.version)}})
+    return Status::Conflict("expected version " + std::to_string(*c.expectedversion) + " of " +
+                                c.subject + ", which is at version " + std::to_string(head.version),
+                            {{at + "/expectedversion",
+                              "the stream is at version " + std::to_string(head.version)}})
         .WithCurrentVersion(head.version);
   }
   if (Status s = decider_.Check(c, overlay); !s.ok()) return Prefixed(std::move(s), index);
   if (!overlay.error().ok()) return overlay.error();
 
   const uint32_t p = PartitionOf(c.subject, log_.partitions());
-  if (group.end[p] >= kLedgerseqMax) return Status::Exhausted("partition " + std::to_string(p) + " is full");
+  if (group.end[p] >= kLedgerseqMax)
+    return Status::Exhausted("partition " + std::to_string(p) + " is full");
   group.last_time = std::max(group.last_time, clock_.NowMicros());
   Event e;
   e.id = c.id.empty() ? NewUuidV7(group.last_time) : c.id;
@@ -460,9 +482,10 @@ Status Writer::SequenceOne(const Command& c, size_t index, const std::string& ac
   e.causationid = c.causationid;
   std::string canonical = e.Canonical();
   if (canonical.size() > kEventBytesMax) {
-    return Status::Invalid("event is too large", {{at + "/data", "the event would be " + std::to_string(canonical.size()) +
-                                                                     " bytes; the limit is " +
-                                                                     std::to_string(kEventBytesMax)}});
+    return Status::Invalid(
+        "event is too large",
+        {{at + "/data", "the event would be " + std::to_string(canonical.size()) +
+                            " bytes; the limit is " + std::to_string(kEventBytesMax)}});
   }
   const Hash leaf = LeafHash(canonical);
   decider_.Apply(e, overlay);
@@ -470,8 +493,10 @@ Status Writer::SequenceOne(const Command& c, size_t index, const std::string& ac
   next.version = e.streamversion;
   next.last = leaf;
   overlay.PutHead(c.subject, std::move(next));
-  overlay.PutId(e.id, IdEntry{p, e.ledgerseq, e.streamversion, leaf, e.time, c.id.empty() ? Hash{} : digest});
-  group.records.push_back(SignedRecord{p, e.ledgerseq, std::move(canonical), {}, key_.public_key().id});
+  overlay.PutId(
+      e.id, IdEntry{p, e.ledgerseq, e.streamversion, leaf, e.time, c.id.empty() ? Hash{} : digest});
+  group.records.push_back(
+      SignedRecord{p, e.ledgerseq, std::move(canonical), {}, key_.public_key().id});
   group.leaves.push_back(leaf);
   group.end[p] = e.ledgerseq + 1;
   group.last[p] = leaf;

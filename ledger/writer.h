@@ -30,10 +30,10 @@ namespace ledger {
 
 struct WriterOptions {
   std::string source = "sales-ledger";  // CloudEvents source of every event
-  size_t batch_commands_max = 1000;      // one request
-  size_t group_commands_max = 8192;      // one durable write
-  size_t queue_commands_max = 65536;     // waiting, over all callers; beyond it: kResourceExhausted
-  unsigned signer_threads = 0;           // 0 = one per core
+  size_t batch_commands_max = 1000;     // one request
+  size_t group_commands_max = 8192;     // one durable write
+  size_t queue_commands_max = 65536;    // waiting, over all callers; beyond it: kResourceExhausted
+  unsigned signer_threads = 0;          // 0 = one per core
 };
 
 // The outcome of one appended (or idempotently replayed) command.
@@ -42,8 +42,8 @@ struct Appended {
   uint32_t partition = 0;
   uint64_t ledgerseq = 0;
   uint64_t streamversion = 0;
-  Hash hash{};        // leaf hash
-  std::string time;   // recorded time
+  Hash hash{};            // leaf hash
+  std::string time;       // recorded time
   bool replayed = false;  // true when the id was appended before and nothing new was written
 };
 
@@ -53,8 +53,9 @@ class Writer {
 
   // `log`, `key`, `decider` and `clock` must outlive the writer. Recovers partition
   // heads from the log (stream heads and ids are read from the log's state on demand).
-  static Result<std::unique_ptr<Writer>> Open(EventLog& log, const SigningKey& key, const Decider& decider,
-                                              Clock& clock, WriterOptions options);
+  static Result<std::unique_ptr<Writer>> Open(EventLog& log, const SigningKey& key,
+                                              const Decider& decider, Clock& clock,
+                                              WriterOptions options);
   ~Writer();  // Close()s
 
   // Validates the batch on the calling thread, then queues it. `done` runs exactly
@@ -74,13 +75,14 @@ class Writer {
   class Signer;
   class Overlay;
 
-  Writer(EventLog& log, const SigningKey& key, const Decider& decider, Clock& clock, WriterOptions options);
+  Writer(EventLog& log, const SigningKey& key, const Decider& decider, Clock& clock,
+         WriterOptions options);
   Status Recover();
   void Run();
   void Commit(std::vector<std::unique_ptr<Request>> requests);
   Status Sequence(Request& request, Overlay& overlay, Group& group);
-  Status SequenceOne(const Command& command, size_t index, const std::string& actor, Overlay& overlay,
-                     Group& group, Appended& out);
+  Status SequenceOne(const Command& command, size_t index, const std::string& actor,
+                     Overlay& overlay, Group& group, Appended& out);
 
   EventLog& log_;
   const SigningKey& key_;

@@ -77,9 +77,11 @@ class WriterTest : public ::testing::Test {
 
 TEST_F(WriterTest, AppendsLinkedSignedEvents) {
   Open();
-  auto r1 = writer_->Append({MakeCommand("account.registered", "account/ACC-1", R"({"name":"甲"})")}, "user:a");
+  auto r1 = writer_->Append(
+      {MakeCommand("account.registered", "account/ACC-1", R"({"name":"甲"})")}, "user:a");
   ASSERT_TRUE(r1.ok()) << r1.status().ToString();
-  auto r2 = writer_->Append({MakeCommand("account.renamed", "account/ACC-1", R"({"name":"乙"})")}, "user:b");
+  auto r2 = writer_->Append({MakeCommand("account.renamed", "account/ACC-1", R"({"name":"乙"})")},
+                            "user:b");
   ASSERT_TRUE(r2.ok());
   const Appended& a = r1->front();
   const Appended& b = r2->front();
@@ -152,13 +154,14 @@ TEST_F(WriterTest, DuplicateIdInsideOneBatchIsWrittenOnce) {
 
 TEST_F(WriterTest, BatchIsAtomicOnRuleAndShapeFailures) {
   Open();
-  auto refused = writer_->Append({MakeCommand("a.b", "account/ACC-1"), MakeCommand("test.reject", "account/ACC-2")},
-                                 "user:a");
+  auto refused = writer_->Append(
+      {MakeCommand("a.b", "account/ACC-1"), MakeCommand("test.reject", "account/ACC-2")}, "user:a");
   EXPECT_EQ(refused.status().code(), Code::kIllegalTransition);
   EXPECT_EQ(refused.status().violations().at(0).pointer, "/events/1/type");
-  auto invalid = writer_->Append({MakeCommand("a.b", "account/ACC-1"), MakeCommand("test.invalid", "x/1"),
-                                  MakeCommand("test.invalid", "x/2")},
-                                 "user:a");
+  auto invalid =
+      writer_->Append({MakeCommand("a.b", "account/ACC-1"), MakeCommand("test.invalid", "x/1"),
+                       MakeCommand("test.invalid", "x/2")},
+                      "user:a");
   EXPECT_EQ(invalid.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(invalid.status().violations().size(), 4u);  // every violation of every event
   EXPECT_EQ(invalid.status().violations().at(3).pointer, "/events/2/data/y");
@@ -171,15 +174,18 @@ TEST_F(WriterTest, DecisionStateIsKeptAcrossBatchesRestartsAndSubjects) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(writer_->Append({MakeCommand("counter.bumped", "counter/C-1")}, "user:a").ok());
   }
-  EXPECT_EQ(writer_->Append({MakeCommand("counter.bumped", "counter/C-1")}, "user:a").status().code(),
-            Code::kIllegalTransition);
+  EXPECT_EQ(
+      writer_->Append({MakeCommand("counter.bumped", "counter/C-1")}, "user:a").status().code(),
+      Code::kIllegalTransition);
   Reopen();
-  EXPECT_EQ(writer_->Append({MakeCommand("counter.bumped", "counter/C-1")}, "user:a").status().code(),
-            Code::kIllegalTransition);
+  EXPECT_EQ(
+      writer_->Append({MakeCommand("counter.bumped", "counter/C-1")}, "user:a").status().code(),
+      Code::kIllegalTransition);
   // Within one batch the rule sees the batch's own earlier events.
-  auto r = writer_->Append({MakeCommand("counter.bumped", "counter/C-2"), MakeCommand("counter.bumped", "counter/C-2"),
-                            MakeCommand("counter.bumped", "counter/C-2"), MakeCommand("counter.bumped", "counter/C-2")},
-                           "user:a");
+  auto r = writer_->Append(
+      {MakeCommand("counter.bumped", "counter/C-2"), MakeCommand("counter.bumped", "counter/C-2"),
+       MakeCommand("counter.bumped", "counter/C-2"), MakeCommand("counter.bumped", "counter/C-2")},
+      "user:a");
   EXPECT_EQ(r.status().code(), Code::kIllegalTransition);
   EXPECT_EQ(r.status().violations().at(0).pointer, "/events/3/data");
   auto tally = log_->GetState(StateTable::kStreams, "tally/all");
@@ -210,7 +216,8 @@ TEST_F(WriterTest, ManyThreadsKeepBothChainsIntact) {
       for (int i = 0; i < kBatches; ++i) {
         std::vector<Command> batch;
         for (int k = 0; k < 1 + (i % 3); ++k) {
-          batch.push_back(MakeCommand("a.b", "account/ACC-" + std::to_string((t * 7 + i + k) % kSubjects),
+          batch.push_back(MakeCommand("a.b",
+                                      "account/ACC-" + std::to_string((t * 7 + i + k) % kSubjects),
                                       R"({"t":)" + std::to_string(t) + "}"));
         }
         if (!writer_->Append(std::move(batch), "user:t" + std::to_string(t)).ok()) ++failures;
@@ -219,7 +226,8 @@ TEST_F(WriterTest, ManyThreadsKeepBothChainsIntact) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-  const uint64_t expected = kThreads * ((kBatches / 3) * 6 + (kBatches % 3 >= 1 ? 1 : 0) + (kBatches % 3 >= 2 ? 2 : 0));
+  const uint64_t expected =
+      kThreads * ((kBatches / 3) * 6 + (kBatches % 3 >= 1 ? 1 : 0) + (kBatches % 3 >= 2 ? 2 : 0));
   EXPECT_EQ(Total(), expected);
   VerifyReport report = Verify();
   EXPECT_TRUE(report.ok()) << report.failure->reason;
@@ -230,7 +238,8 @@ TEST_F(WriterTest, ManyThreadsKeepBothChainsIntact) {
 TEST_F(WriterTest, ClosedWriterRefusesNewWork) {
   Open();
   writer_->Close();
-  EXPECT_EQ(writer_->Append({MakeCommand("a.b", "account/ACC-1")}, "user:a").status().code(), Code::kUnavailable);
+  EXPECT_EQ(writer_->Append({MakeCommand("a.b", "account/ACC-1")}, "user:a").status().code(),
+            Code::kUnavailable);
 }
 
 }  // namespace

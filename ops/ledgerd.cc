@@ -35,16 +35,19 @@ struct Config {
 int ParseConfig(int argc, char** argv, Config& c) {
   po::options_description opts("ledgerd options");
   std::string config_file;
-  opts.add_options()("help,h", "show this help")(
-      "data", po::value(&c.data)->default_value(c.data), "data directory: log/, keys/")(
-      "listen", po::value(&c.listen)->default_value(c.listen), "HOST:PORT to serve HTTP on (PORT 0 = any free port)")(
+  opts.add_options()("help,h", "show this help")("data", po::value(&c.data)->default_value(c.data),
+                                                 "data directory: log/, keys/")(
+      "listen", po::value(&c.listen)->default_value(c.listen),
+      "HOST:PORT to serve HTTP on (PORT 0 = any free port)")(
       "partitions", po::value(&c.partitions)->default_value(c.partitions),
       "partitions of a new log (an existing log keeps its own; a different value is an error)")(
-      "name", po::value(&c.name)->default_value(c.name), "ledger name: CloudEvents source and key name")(
-      "key-file", po::value(&c.key_file), "private key file (PRIVATE+KEY+...); default DATA/keys/ledger.key, created if absent")(
+      "name", po::value(&c.name)->default_value(c.name),
+      "ledger name: CloudEvents source and key name")(
+      "key-file", po::value(&c.key_file),
+      "private key file (PRIVATE+KEY+...); default DATA/keys/ledger.key, created if absent")(
       "threads", po::value(&c.threads)->default_value(0), "HTTP threads (0 = one per core)")(
-      "body-bytes-max", po::value(&c.body_bytes_max)->default_value(c.body_bytes_max), "largest request body")(
-      "config", po::value(&config_file), "file of option = value lines");
+      "body-bytes-max", po::value(&c.body_bytes_max)->default_value(c.body_bytes_max),
+      "largest request body")("config", po::value(&config_file), "file of option = value lines");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -90,10 +93,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto key = c.key_file.empty() ? ledger::LoadOrCreateKey(c.data / "keys", c.name) : ledger::LoadKeyFile(c.key_file);
+  auto key = c.key_file.empty() ? ledger::LoadOrCreateKey(c.data / "keys", c.name)
+                                : ledger::LoadKeyFile(c.key_file);
   if (!key.ok()) return Fail("cannot load the signing key", key.status());
   if (!c.key_file.empty()) {
-    if (auto s = ledger::AddVerifierKey(c.data / "keys" / ledger::kVerifierKeysFile, key->public_key()); !s.ok()) {
+    if (auto s =
+            ledger::AddVerifierKey(c.data / "keys" / ledger::kVerifierKeysFile, key->public_key());
+        !s.ok()) {
       return Fail("cannot publish the verifier key", s);
     }
   }
@@ -102,7 +108,8 @@ int main(int argc, char** argv) {
   auto log = ledger::EmbeddedLog::Open(c.data / "log", {.partitions = c.partitions});
   if (!log.ok()) return Fail("cannot open the event log", log.status());
   schemas::SalesDecider decider;
-  auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(), {.source = c.name});
+  auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(),
+                                     {.source = c.name});
   if (!writer.ok()) return Fail("cannot start the writer", writer.status());
   ingest::Api api(**writer, *keyring, {.body_bytes_max = c.body_bytes_max});
   ingest::ServerOptions server_options;
@@ -112,14 +119,16 @@ int main(int argc, char** argv) {
   auto server = ingest::HttpServer::Start(api, server_options);
   if (!server.ok()) return Fail("cannot start the HTTP server", server.status());
 
-  std::printf("ledgerd: serving http://%s:%u (data %s, %u partitions, key %s)\n", server_options.host.c_str(),
-              (*server)->port(), c.data.c_str(), (*log)->partitions(), key->public_key().VerifierKey().c_str());
+  std::printf("ledgerd: serving http://%s:%u (data %s, %u partitions, key %s)\n",
+              server_options.host.c_str(), (*server)->port(), c.data.c_str(), (*log)->partitions(),
+              key->public_key().VerifierKey().c_str());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  std::printf("ledgerd: %s received; finishing in-flight appends\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  (*writer)->Close();   // answers everything queued (after it is durable)
-  (*server)->Stop();    // sends those answers, then closes connections
+  std::printf("ledgerd: %s received; finishing in-flight appends\n",
+              signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*writer)->Close();  // answers everything queued (after it is durable)
+  (*server)->Stop();   // sends those answers, then closes connections
   (*log)->Close();
   std::printf("ledgerd: stopped\n");
   return 0;

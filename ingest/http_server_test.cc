@@ -1,0 +1,193 @@
+// The HTTP server and API against a real writer and RocksDB log, over loopback TCP.
+#include "ingest/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <thread>
+
+#include "ledger/embedded_log.h"
+#include "ledger/test_util.h"
+
+namespace ingest {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+// Refuses "test.reject" so that the 422 path can be exercised without the domain.
+class TestDecider final : public ledger::Decider {
+ public:
+  std::vector<ledger::Violation> Validate(const ledger::Command& c) const override {
+    if (c.type == "test.invalid") return {{"/data/a", "is wrong"}};
+    return {};
+  }
+  ledger::Status Check(const ledger::Command& c, ledger::DecisionContext&) const override {
+    if (c.type == "test.reject")
+      return ledger::Status::IllegalTransition("refused", {{"/type", "is refused"}});
+    return ledger::Status::Ok();
+  }
+  void Apply(const ledger::Event&, ledger::DecisionContext&) const override {}
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log_ = ledger::EmbeddedLog::Open(dir_.path(), {.partitions = 2}).value();
+    writer_ =
+        ledger::Writer::Open(*log_, key_, decider_, ledger::SystemClock::Instance(), {}).value();
+    keys_.Add(key_.public_key());
+    api_ = std::make_unique<Api>(*writer_, keys_, ApiLimits{.body_bytes_max = 64 * 1024});
+    server_ = HttpServer::Start(*api_,
+                                {.host = "127.0.0.1", .port = 0, .threads = 2, .read_timeout_s = 2})
+                  .value();
+  }
+  void TearDown() override {
+    writer_->Close();
+    server_->Stop();
+  }
+
+  tcp::socket Connect() {
+    tcp::socket s(io_);
+    s.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+    return s;
+  }
+  Response Send(tcp::socket& s, http::verb verb, std::string target, std::string body = "",
+                std::string type = "application/json") {
+    Request req(verb, target, 11);
+    req.set(http::field::host, "localhost");
+    if (!body.empty()) req.set(http::field::content_type, type);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    http::write(s, req);
+    beast::flat_buffer buffer;
+    Response res;
+    http::read(s, buffer, res);
+    return res;
+  }
+  Response Send(http::verb verb, std::string target, std::string body = "",
+                std::string type = "application/json") {
+    tcp::socket s = Connect();
+    return Send(s, verb, std::move(target), std::move(body), std::move(type));
+  }
+  static boost::json::object Body(const Response& r) {
+    return boost::json::parse(r.body()).as_object();
+  }
+
+  ledger::testing::TempDir dir_;
+  ledger::SigningKey key_ = ledger::testing::TestKey();
+  TestDecider decider_;
+  ledger::Keyring keys_;
+  std::unique_ptr<ledger::EmbeddedLog> log_;
+  std::unique_ptr<ledger::Writer> writer_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> server_;
+  asio::io_context io_;
+};
+
+TEST_F(ServerTest, AppendsOneEventAndABatch) {
+  Response one =
+      Send(http::verb::post, "/v1/events", R"({"type":"a.b","subject":"account/ACC-1","data":{}})");
+  ASSERT_EQ(one.result(), http::status::created) << one.body();
+  auto events = Body(one).at("events").as_array();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("streamversion").as_int64(), 1);
+  EXPECT_EQ(events[0].at("hash").as_string().size(), 64u);
+
+  Response batch =
+      Send(http::verb::post, "/v1/events",
+           R"({"events":[{"type":"a.b","subject":"account/ACC-1","data":{},"expectedversion":1},
+                                      {"type":"a.b","subject":"account/ACC-2","data":{}}]})");
+  ASSERT_EQ(batch.result(), http::status::created) << batch.body();
+  EXPECT_EQ(Body(batch).at("events").as_array().size(), 2u);
+  EXPECT_EQ(log_->End(0) + log_->End(1), 3u);
+}
+
+TEST_F(ServerTest, ProblemsListEveryViolationAndAppendNothing) {
+  Response bad = Send(
+      http::verb::post, "/v1/events",
+      R"({"events":[{"type":"a.b","data":{}},{"type":"a.b","subject":"x/1","data":[],"zzz":1}]})");
+  ASSERT_EQ(bad.result(), http::status::bad_request);
+  EXPECT_EQ(bad[http::field::content_type], "application/problem+json");
+  auto violations = Body(bad).at("violations").as_array();
+  ASSERT_EQ(violations.size(), 3u) << bad.body();
+  EXPECT_EQ(violations[0].at("pointer").as_string(), "/events/0/subject");
+  EXPECT_EQ(violations[1].at("pointer").as_string(), "/events/1/zzz");
+  EXPECT_EQ(violations[2].at("pointer").as_string(), "/events/1/data");
+
+  EXPECT_EQ(Send(http::verb::post, "/v1/events", "{not json").result(), http::status::bad_request);
+  EXPECT_EQ(
+      Send(http::verb::post, "/v1/events", R"({"type":"test.invalid","subject":"x/1","data":{}})")
+          .result(),
+      http::status::bad_request);
+  EXPECT_EQ(
+      Send(http::verb::post, "/v1/events", R"({"type":"test.reject","subject":"x/1","data":{}})")
+          .result(),
+      http::status::unprocessable_entity);
+  EXPECT_EQ(Send(http::verb::post, "/v1/events", "{}", "text/plain").result(),
+            http::status::unsupported_media_type);
+  EXPECT_EQ(Send(http::verb::post, "/v1/events", std::string(70 * 1024, ' ')).result(),
+            http::status::payload_too_large);
+  EXPECT_EQ(Send(http::verb::get, "/v1/nothing").result(), http::status::not_found);
+  EXPECT_EQ(Send(http::verb::delete_, "/v1/events").result(), http::status::method_not_allowed);
+  EXPECT_EQ(log_->End(0) + log_->End(1), 0u);
+}
+
+TEST_F(ServerTest, ConflictCarriesTheCurrentVersion) {
+  ASSERT_EQ(
+      Send(http::verb::post, "/v1/events", R"({"type":"a.b","subject":"account/ACC-1","data":{}})")
+          .result(),
+      http::status::created);
+  Response r = Send(http::verb::post, "/v1/events",
+                    R"({"type":"a.b","subject":"account/ACC-1","data":{},"expectedversion":0})");
+  ASSERT_EQ(r.result(), http::status::conflict);
+  EXPECT_EQ(Body(r).at("currentversion").as_int64(), 1);
+}
+
+TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  tcp::socket s = Connect();
+  for (int i = 0; i < 20; ++i) {
+    Response r =
+        Send(s, http::verb::post, "/v1/events",
+             R"({"type":"a.b","subject":"account/ACC-)" + std::to_string(i) + R"(","data":{}})");
+    ASSERT_EQ(r.result(), http::status::created);
+    EXPECT_TRUE(r.keep_alive());
+  }
+  Response keys = Send(s, http::verb::get, "/v1/keys");
+  ASSERT_EQ(keys.result(), http::status::ok);
+  EXPECT_EQ(Body(keys).at("keys").as_array()[0].at("kid").as_string(), key_.public_key().KidHex());
+}
+
+TEST_F(ServerTest, KeepsServingAfterGarbageAndManyClients) {
+  {
+    tcp::socket s = Connect();
+    asio::write(s, asio::buffer(std::string("\x16\x03\x01 this is not HTTP\r\n\r\n")));
+    beast::flat_buffer buffer;
+    Response res;
+    beast::error_code ec;
+    http::read(s, buffer, res, ec);
+    EXPECT_EQ(res.result(), http::status::bad_request);
+  }
+  std::vector<std::thread> clients;
+  std::atomic<int> created{0};
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto r =
+            Send(http::verb::post, "/v1/events",
+                 R"({"type":"a.b","subject":"account/T)" + std::to_string(t) + R"(","data":{}})");
+        if (r.result() == http::status::created) ++created;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(created.load(), 80);
+  EXPECT_EQ(Send(http::verb::get, "/healthz").result(), http::status::ok);
+}
+
+}  // namespace
+}  // namespace ingest
