@@ -5,6 +5,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <charconv>
+
 #include "ledger/partition.h"
 
 namespace ledger {
@@ -82,7 +84,14 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::pa
       !st.ok()) {
     return st;
   }
-  log->partitions_ = static_cast<uint32_t>(std::stoul(partitions));
+  uint32_t stored = 0;
+  auto [end, ec] =
+      std::from_chars(partitions.data(), partitions.data() + partitions.size(), stored);
+  if (ec != std::errc() || end != partitions.data() + partitions.size() || stored < 1 ||
+      stored > kPartitionsMax) {
+    return Status::Corruption("the event log's partition count \"" + partitions + "\" is corrupt");
+  }
+  log->partitions_ = stored;
   if (!options.read_only && log->partitions_ != options.partitions) {
     return Status::Invalid("the event log at " + dir.string() + " has " + partitions +
                            " partitions, not " + std::to_string(options.partitions));

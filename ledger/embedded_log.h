@@ -27,7 +27,7 @@ namespace ledger {
 
 struct EmbeddedLogOptions {
   uint32_t partitions = 4;  // used when creating; an existing log keeps its own count
-  bool read_only = false;   // open as a secondary instance (while ledgerd runs) for verify
+  bool read_only = false;  // a read-only view as of opening (allowed while ledgerd writes)
   bool sync = true;         // fsync every append; false only for benchmarks' baselines
 };
 

@@ -1,0 +1,52 @@
+// ledgerctl: the operator's command-line tool for the sales ledger.
+//
+//   ledgerctl verify   walk a log (or a captured NDJSON feed) and check every link
+//   ledgerctl keys     generate a signing key, show the verifier keys
+//   ledgerctl append   offline bulk import of NDJSON commands (ledgerd stopped)
+//   ledgerctl feed     print the log as NDJSON feed lines
+//
+// Exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure.
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ops/ledgerctl_common.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ledgerctl COMMAND [OPTIONS]\n"
+    "\n"
+    "The operator's tool for the sales ledger.\n"
+    "\n"
+    "commands:\n"
+    "  verify    check a log (--data DIR) or a captured feed (--ndjson FILE): canonical\n"
+    "            bytes, leaf hashes, both hash chains, stream versions, signatures\n"
+    "  keys      'keys generate' a signing key file, 'keys show' the verifier keys\n"
+    "  append    import commands from an NDJSON file into a stopped ledger's log\n"
+    "  feed      print the log as NDJSON feed lines (the input of verify --ndjson)\n"
+    "\n"
+    "'ledgerctl COMMAND --help' explains each command's options.\n"
+    "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return ledgerctl::kExitUsage;
+  }
+  const std::string_view command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return ledgerctl::kExitOk;
+  }
+  if (command == "verify") return ledgerctl::RunVerify(args);
+  if (command == "keys") return ledgerctl::RunKeys(args);
+  if (command == "append") return ledgerctl::RunAppend(args);
+  if (command == "feed") return ledgerctl::RunFeed(args);
+  std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
+  return ledgerctl::kExitUsage;
+}

@@ -1,0 +1,96 @@
+// ledgerctl keys: generate a signing key file; show a data dir's verifier keys.
+#include <cstdio>
+
+#include "ledger/crypto.h"
+#include "ledger/keys.h"
+#include "ops/ledgerctl_common.h"
+
+namespace ledgerctl {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+constexpr const char* kKeysUsage =
+    "usage: ledgerctl keys generate --out FILE [--name NAME]\n"
+    "       ledgerctl keys show (--data DIR | --vkeys FILE)\n"
+    "'ledgerctl keys generate --help' and 'ledgerctl keys show --help' explain the options.\n";
+
+int Generate(const std::vector<std::string>& args) {
+  constexpr std::string_view kCommand = "keys generate";
+  po::options_description options("options");
+  auto add = options.add_options();
+  add("out", po::value<std::string>()->required(),
+      "the private key file to write (mode 0600; must not exist)");
+  add("name", po::value<std::string>()->default_value(std::string(kDefaultKeyName)),
+      "the key name (C2SP signed-note; printable ASCII, no spaces or '+')");
+  Parsed parsed =
+      Parse(kCommand, "keys generate --out FILE [--name NAME]",
+            "Generates an Ed25519 signing key, writes it to FILE as\n"
+            "'PRIVATE+KEY+<name>+<kid>+<base64>' with mode 0600, and prints its verifier key\n"
+            "'<name>+<kid>+<base64>' to stdout (add that line to a ledger.vkeys file to trust it).",
+            options, args);
+  if (parsed.done) return parsed.exit;
+  const std::string name = parsed.vm["name"].as<std::string>();
+  if (!ledger::ValidKeyName(name)) {
+    return Fail(
+        kCommand,
+        "--name \"" + name + "\" is not a valid key name (printable ASCII, no spaces or '+')",
+        kExitUsage);
+  }
+  const fs::path out = parsed.vm["out"].as<std::string>();
+  auto key = ledger::SigningKey::Generate(name);
+  if (!key.ok()) return Fail(kCommand, key.status());
+  if (ledger::Status s = ledger::WriteKeyFile(out, *key); !s.ok()) return Fail(kCommand, s);
+  std::printf("%s\n", key->public_key().VerifierKey().c_str());
+  return kExitOk;
+}
+
+int Show(const std::vector<std::string>& args) {
+  constexpr std::string_view kCommand = "keys show";
+  po::options_description options("options");
+  auto add = options.add_options();
+  add("data", po::value<std::string>(), "the data dir: shows DIR/keys/ledger.vkeys");
+  add("vkeys", po::value<std::string>(), "a verifier keys file to show instead");
+  Parsed parsed =
+      Parse(kCommand, "keys show (--data DIR | --vkeys FILE)",
+            "Lists the verifier keys the ledger signed with, one a line:\n"
+            "'kid=<8 hex> name=<name> public=<base64 Ed25519 key> vkey=<verifier key>'.",
+            options, args);
+  if (parsed.done) return parsed.exit;
+  if (parsed.vm.count("data") == parsed.vm.count("vkeys")) {
+    return Fail(kCommand, "give exactly one of --data and --vkeys (see ledgerctl keys show --help)",
+                kExitUsage);
+  }
+  const fs::path file = parsed.vm.count("vkeys")
+                            ? fs::path(parsed.vm["vkeys"].as<std::string>())
+                            : VerifierKeysFile(parsed.vm["data"].as<std::string>());
+  if (!fs::is_regular_file(file))
+    return Fail(kCommand, "no verifier keys file " + file.string(), kExitUsage);
+  auto ring = ledger::LoadVerifierKeys(file);
+  if (!ring.ok()) return Fail(kCommand, ring.status());
+  for (const ledger::PublicKey& k : ring->keys()) {
+    std::printf("kid=%s name=%s public=%s vkey=%s\n", k.KidHex().c_str(), k.name.c_str(),
+                ledger::Base64(std::span<const uint8_t>(k.key)).c_str(), k.VerifierKey().c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunKeys(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kKeysUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "generate") return Generate(rest);
+  if (args[0] == "show") return Show(rest);
+  std::fprintf(
+      stderr,
+      "ledgerctl keys: unknown subcommand \"%s\" (generate or show; see ledgerctl keys --help)\n",
+      args[0].c_str());
+  return kExitUsage;
+}
+
+}  // namespace ledgerctl
