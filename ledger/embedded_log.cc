@@ -36,7 +36,7 @@ rocksdb::ColumnFamilyOptions LookupCfOptions() {
 
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::path& dir,
                                                        const EmbeddedLogOptions& options) {
-  if (options.partitions < 1 || options.partitions > kPartitionsMax) {
+  if (options.partitions > kPartitionsMax) {
     return Status::Invalid("partitions must be 1.." + std::to_string(kPartitionsMax));
   }
   rocksdb::DBOptions db_options;
@@ -68,7 +68,8 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::pa
   if (fs.IsNotFound() && !options.read_only) {
     rocksdb::WriteBatch batch;
     batch.Put(kFormatKey, kFormatValue);
-    batch.Put(kPartitionsKey, std::to_string(options.partitions));
+    batch.Put(kPartitionsKey,
+              std::to_string(options.partitions ? options.partitions : kPartitionsDefault));
     rocksdb::WriteOptions wo;
     wo.sync = true;
     if (Status st = FromRocks(raw->Write(wo, &batch), "cannot initialize the event log"); !st.ok())
@@ -92,7 +93,7 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::pa
     return Status::Corruption("the event log's partition count \"" + partitions + "\" is corrupt");
   }
   log->partitions_ = stored;
-  if (!options.read_only && log->partitions_ != options.partitions) {
+  if (options.partitions != 0 && log->partitions_ != options.partitions) {
     return Status::Invalid("the event log at " + dir.string() + " has " + partitions +
                            " partitions, not " + std::to_string(options.partitions));
   }

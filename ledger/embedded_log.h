@@ -26,9 +26,11 @@ class ColumnFamilyHandle;
 namespace ledger {
 
 struct EmbeddedLogOptions {
-  uint32_t partitions = 4;  // used when creating; an existing log keeps its own count
+  // Partitions of a new log; 0 = the existing log's own count, or kPartitionsDefault for
+  // a new one. A non-zero count that differs from an existing log's is an error.
+  uint32_t partitions = 0;
   bool read_only = false;  // a read-only view as of opening (allowed while ledgerd writes)
-  bool sync = true;         // fsync every append; false only for benchmarks' baselines
+  bool sync = true;        // fsync every append; false only for benchmarks' baselines
 };
 
 class EmbeddedLog final : public EventLog {

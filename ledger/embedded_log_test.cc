@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "ledger/partition.h"
 #include "ledger/test_util.h"
 
 namespace ledger {
@@ -55,6 +56,16 @@ TEST(EmbeddedLog, RefusesGapsAndAnotherPartitionCount) {
   auto other = EmbeddedLog::Open(dir.path(), {.partitions = 4});
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("has 2 partitions"), std::string::npos);
+  auto own = EmbeddedLog::Open(dir.path(), {});  // no count given: the log's own
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ((*own)->partitions(), 2u);
+}
+
+TEST(EmbeddedLog, NewLogWithoutACountGetsTheDefault) {
+  TempDir dir;
+  auto log = EmbeddedLog::Open(dir.path(), {});
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ((*log)->partitions(), kPartitionsDefault);
 }
 
 TEST(EmbeddedLog, FollowerWakesOnAppend) {

@@ -191,22 +191,13 @@ class Importer {
   uint64_t replayed_ = 0;
 };
 
-// The partition count to open the log with: the existing log's own, unless given.
-ledger::Result<uint32_t> Partitions(const fs::path& log_dir, const po::variables_map& vm) {
-  if (vm.count("partitions")) return vm["partitions"].as<uint32_t>();
-  if (!fs::exists(log_dir / "CURRENT")) return ledger::kPartitionsDefault;
-  auto existing = ledger::EmbeddedLog::Open(log_dir, {.read_only = true});
-  if (!existing.ok()) return existing.status();
-  return (*existing)->partitions();
-}
-
 int Import(const fs::path& data, const std::string& file, std::istream& in,
            const po::variables_map& vm) {
   const auto start = std::chrono::steady_clock::now();
   const fs::path log_dir = LogDir(data);
-  auto partitions = Partitions(log_dir, vm);
-  if (!partitions.ok()) return Fail(kCommand, partitions.status());
-  if (*partitions < 1 || *partitions > ledger::kPartitionsMax) {
+  // 0: the existing log's own count (or the default for a new log).
+  const uint32_t partitions = vm.count("partitions") ? vm["partitions"].as<uint32_t>() : 0;
+  if (vm.count("partitions") && (partitions < 1 || partitions > ledger::kPartitionsMax)) {
     return Fail(kCommand, "--partitions must be 1.." + std::to_string(ledger::kPartitionsMax),
                 kExitUsage);
   }
@@ -216,7 +207,7 @@ int Import(const fs::path& data, const std::string& file, std::istream& in,
     return Fail(kCommand, "cannot create " + data.string() + ": " + ec.message(), kExitFailure);
   auto key = ledger::LoadOrCreateKey(KeysDir(data), kDefaultKeyName);
   if (!key.ok()) return Fail(kCommand, key.status());
-  auto log = ledger::EmbeddedLog::Open(log_dir, {.partitions = *partitions});
+  auto log = ledger::EmbeddedLog::Open(log_dir, {.partitions = partitions});
   if (!log.ok()) return Fail(kCommand, log.status());
   const schemas::SalesDecider decider;
   auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(), {});

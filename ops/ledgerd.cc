@@ -24,7 +24,7 @@ namespace {
 struct Config {
   fs::path data = "./data";
   std::string listen = "127.0.0.1:8080";
-  uint32_t partitions = ledger::kPartitionsDefault;
+  uint32_t partitions = 0;  // the existing log's own, or the default for a new log
   std::string name = "sales-ledger";
   std::string key_file;
   unsigned threads = 0;
@@ -39,10 +39,10 @@ int ParseConfig(int argc, char** argv, Config& c) {
                                                  "data directory: log/, keys/")(
       "listen", po::value(&c.listen)->default_value(c.listen),
       "HOST:PORT to serve HTTP on (PORT 0 = any free port)")(
-      "partitions", po::value(&c.partitions)->default_value(c.partitions),
-      "partitions of a new log (an existing log keeps its own; a different value is an error)")(
-      "name", po::value(&c.name)->default_value(c.name),
-      "ledger name: CloudEvents source and key name")(
+      "partitions", po::value(&c.partitions),
+      "partitions of a new log (default 4); an existing log keeps its own, and a different "
+      "value given here is an error")("name", po::value(&c.name)->default_value(c.name),
+                                      "ledger name: CloudEvents source and key name")(
       "key-file", po::value(&c.key_file),
       "private key file (PRIVATE+KEY+...); default DATA/keys/ledger.key, created if absent")(
       "threads", po::value(&c.threads)->default_value(0), "HTTP threads (0 = one per core)")(
