@@ -146,6 +146,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, std::chrono::seco
 }
 
 std::string LedgerctlPath() { return LEDGERCTL_PATH; }
+std::string LedgerdPath() { return LEDGERD_PATH; }
 
 ProcessResult Ledgerctl(const std::vector<std::string>& args) {
   std::vector<std::string> argv{LedgerctlPath()};
@@ -205,8 +206,10 @@ std::optional<std::string> Child::ReadLine(std::chrono::seconds timeout) {
   }
 }
 
-void Child::Kill() {
-  if (pid_ > 0) ::kill(pid_, SIGKILL);
+void Child::Kill() { Signal(SIGKILL); }
+
+void Child::Signal(int signo) {
+  if (pid_ > 0) ::kill(pid_, signo);
 }
 
 std::vector<std::string> Child::Finish(ProcessResult& result) {

@@ -55,8 +55,9 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          std::chrono::seconds timeout = std::chrono::seconds(120));
 
-// The ledgerctl built with these tests.
+// The ledgerctl and ledgerd built with these tests.
 std::string LedgerctlPath();
+std::string LedgerdPath();
 ProcessResult Ledgerctl(const std::vector<std::string>& args);
 // A file of the source tree, e.g. "schemas/examples/lifecycle.ndjson".
 fs::path SourceFile(const std::string& relative);
@@ -74,6 +75,8 @@ class Child {
   std::optional<std::string> ReadLine(std::chrono::seconds timeout = std::chrono::seconds(60));
   // Sends SIGKILL.
   void Kill();
+  // Sends any signal (SIGTERM for a graceful stop).
+  void Signal(int signo);
   // Reads stdout to its end (the complete lines not read yet) and reaps the child.
   std::vector<std::string> Finish(ProcessResult& result);
 
