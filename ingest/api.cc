@@ -121,11 +121,50 @@ void Api::Handle(const Request& req, Respond respond) const {
   }
   if (path == "/v1/events" && req.method() == http::verb::post)
     return AppendEvents(req, std::move(respond));
+  if (path == "/v1/events" && req.method() == http::verb::get) return respond(Feed(req));
   bool known = path == "/healthz" || path == "/v1/keys" || path == "/v1/events";
   auto status = known ? http::status::method_not_allowed : http::status::not_found;
   respond(Problem(
       req.version(), req.keep_alive(), status, known ? "Method not allowed" : "Not found",
       ledger::Status::NotFound(std::string(req.method_string()) + " " + std::string(path))));
+}
+
+std::optional<FeedQuery> Api::FollowQuery(const Request& req) const {
+  const std::string_view target(req.target().data(), req.target().size());
+  if (req.method() != http::verb::get || target.substr(0, target.find('?')) != "/v1/events")
+    return std::nullopt;
+  auto q = ParseFeedQuery(target, log_.partitions());
+  if (!q.ok() || !q->follow) return std::nullopt;  // Handle answers (errors included)
+  return *q;
+}
+
+bool Api::AcquireFollower() const {
+  if (followers_.fetch_add(1) < limits_.follow_clients_max) return true;
+  --followers_;
+  return false;
+}
+
+void Api::ReleaseFollower() const { --followers_; }
+
+Response Api::Feed(const Request& req) const {
+  auto q =
+      ParseFeedQuery(std::string_view(req.target().data(), req.target().size()), log_.partitions());
+  if (!q.ok())
+    return Problem(req.version(), req.keep_alive(), http::status::bad_request, "Invalid query",
+                   q.status());
+  size_t count = 0;
+  auto lines = ReadFeedLines(log_, q->partition, q->from, q->limit, count);
+  if (!lines.ok()) {
+    return Problem(req.version(), req.keep_alive(), http::status::internal_server_error,
+                   "Cannot read the log", lines.status());
+  }
+  Response res(http::status::ok, req.version());
+  res.set(http::field::content_type, "application/x-ndjson");
+  res.set("Ledger-Next", std::to_string(q->from + count));  // where the next page starts
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(*lines);
+  res.prepare_payload();
+  return res;
 }
 
 void Api::AppendEvents(const Request& req, Respond respond) const {

@@ -2,9 +2,12 @@
 // a socket), so they can be tested without a server. docs/API.md describes the routes.
 #pragma once
 
+#include <atomic>
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <optional>
 
+#include "ingest/feed.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/writer.h"
@@ -18,24 +21,38 @@ using Respond = std::function<void(Response)>;
 
 struct ApiLimits {
   size_t body_bytes_max = 4 * 1024 * 1024;
+  size_t follow_clients_max = 64;  // open ?follow=true feeds; beyond: 503
+  unsigned follow_poll_ms = 50;    // how often an idle followed feed looks for new events
 };
 
 class Api {
  public:
   // All references must outlive the Api. Thread-safe.
-  Api(ledger::Writer& writer, const ledger::Keyring& keys, ApiLimits limits)
-      : writer_(writer), keys_(keys), limits_(limits) {}
+  Api(ledger::Writer& writer, const ledger::EventLog& log, const ledger::Keyring& keys,
+      ApiLimits limits)
+      : writer_(writer), log_(log), keys_(keys), limits_(limits) {}
 
   // Answers `request` through `respond`, exactly once, possibly on another thread
   // (appends answer after the event log made them durable).
   void Handle(const Request& request, Respond respond) const;
 
   const ApiLimits& limits() const { return limits_; }
+  const ledger::EventLog& log() const { return log_; }
+
+  // Whether the request is a followed feed (GET /v1/events?...&follow=true) with a valid
+  // query; such requests are streamed by the session, not answered by Handle.
+  std::optional<FeedQuery> FollowQuery(const Request& request) const;
+  // Counts open followed feeds; false when follow_clients_max are open already.
+  bool AcquireFollower() const;
+  void ReleaseFollower() const;
 
  private:
   void AppendEvents(const Request& request, Respond respond) const;
+  Response Feed(const Request& request) const;
 
   ledger::Writer& writer_;
+  const ledger::EventLog& log_;
+  mutable std::atomic<size_t> followers_{0};
   const ledger::Keyring& keys_;
   ApiLimits limits_;
 };

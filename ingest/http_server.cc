@@ -56,6 +56,16 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     stream_.expires_never();
     request_ = parser_->release();
+    if (auto follow = api_.FollowQuery(request_)) {
+      if (!api_.AcquireFollower()) {
+        return Send(Problem(
+            request_.version(), false, http::status::service_unavailable, "Too many followers",
+            ledger::Status::Exhausted("at most " +
+                                      std::to_string(api_.limits().follow_clients_max) +
+                                      " followed feeds may be open")));
+      }
+      return StartFollow(*follow);
+    }
     ++in_flight_;
     answering_ = true;
     api_.Handle(request_, [self = shared_from_this()](Response res) {
@@ -80,6 +90,60 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  // A followed feed: a chunked response that stays open, one chunk of NDJSON lines per
+  // batch of new events. Idle feeds look for new events every follow_poll_ms; the
+  // stream ends when the client closes or the server stops.
+  void StartFollow(const FeedQuery& q) {
+    partition_ = q.partition;
+    next_ = q.from;
+    header_.emplace(http::status::ok, request_.version());
+    header_->set(http::field::content_type, "application/x-ndjson");
+    header_->keep_alive(false);
+    header_->chunked(true);
+    serializer_.emplace(*header_);
+    http::async_write_header(stream_, *serializer_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec) return self->EndFollow();
+                               self->WatchForClose();
+                               self->Pump();
+                             });
+  }
+
+  void WatchForClose() {
+    stream_.async_read_some(
+        asio::buffer(probe_), [self = shared_from_this()](beast::error_code, size_t) {
+          self->client_gone_ = true;  // closed, failed, or sent something: the feed ends either way
+          self->timer_.cancel();
+        });
+  }
+
+  void Pump() {
+    if (client_gone_) return EndFollow();
+    size_t count = 0;
+    auto lines = ReadFeedLines(api_.log(), partition_, next_, kFeedLinesDefault, count);
+    if (!lines.ok()) return EndFollow();
+    if (count == 0) {
+      timer_.expires_after(std::chrono::milliseconds(api_.limits().follow_poll_ms));
+      timer_.async_wait([self = shared_from_this()](beast::error_code) { self->Pump(); });
+      return;
+    }
+    next_ += count;
+    chunk_ = std::move(*lines);
+    asio::async_write(stream_, http::make_chunk(asio::buffer(chunk_)),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->EndFollow();
+                        self->Pump();
+                      });
+  }
+
+  void EndFollow() {
+    if (!following_ended_) {
+      following_ended_ = true;
+      api_.ReleaseFollower();
+    }
+    Close();
+  }
+
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -94,6 +158,16 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Request request_;
   Response response_;
+  // A followed feed's state.
+  uint32_t partition_ = 0;
+  uint64_t next_ = 0;
+  std::optional<http::response<http::empty_body>> header_;
+  std::optional<http::response_serializer<http::empty_body>> serializer_;
+  std::string chunk_;
+  std::array<char, 64> probe_{};
+  asio::steady_timer timer_{stream_.get_executor()};
+  bool client_gone_ = false;
+  bool following_ended_ = false;
 };
 
 }  // namespace

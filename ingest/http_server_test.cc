@@ -2,6 +2,7 @@
 #include "ingest/http_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -10,7 +11,9 @@
 #include <thread>
 
 #include "ledger/embedded_log.h"
+#include "ledger/partition.h"
 #include "ledger/test_util.h"
+#include "ledger/verify.h"
 
 namespace ingest {
 namespace {
@@ -41,7 +44,9 @@ class ServerTest : public ::testing::Test {
     writer_ =
         ledger::Writer::Open(*log_, key_, decider_, ledger::SystemClock::Instance(), {}).value();
     keys_.Add(key_.public_key());
-    api_ = std::make_unique<Api>(*writer_, keys_, ApiLimits{.body_bytes_max = 64 * 1024});
+    api_ = std::make_unique<Api>(
+        *writer_, *log_, keys_,
+        ApiLimits{.body_bytes_max = 64 * 1024, .follow_clients_max = 2, .follow_poll_ms = 5});
     server_ = HttpServer::Start(*api_,
                                 {.host = "127.0.0.1", .port = 0, .threads = 2, .read_timeout_s = 2})
                   .value();
@@ -187,6 +192,98 @@ TEST_F(ServerTest, KeepsServingAfterGarbageAndManyClients) {
   for (auto& c : clients) c.join();
   EXPECT_EQ(created.load(), 80);
   EXPECT_EQ(Send(http::verb::get, "/healthz").result(), http::status::ok);
+}
+
+// Reads from a followed feed until `signed_lines` events have arrived or 30 s pass.
+size_t ReadFollowed(tcp::socket& s, std::string& seen, size_t signed_lines) {
+  timeval tv{1, 0};
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto count = [&] {
+    size_t n = 0;
+    for (size_t at = seen.find("\"sig\":"); at != std::string::npos;
+         at = seen.find("\"sig\":", at + 1))
+      ++n;
+    return n;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (count() < signed_lines && std::chrono::steady_clock::now() < deadline) {
+    char buf[4096];
+    ssize_t n = ::recv(s.native_handle(), buf, sizeof buf, 0);
+    if (n > 0) seen.append(buf, n);
+    if (n == 0) break;
+  }
+  return count();
+}
+
+TEST_F(ServerTest, FeedPagesVerifyWithTheFormatAlone) {
+  const std::string subject = "account/ACC-1";
+  const uint32_t p = ledger::PartitionOf(subject, 2);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(
+        Send(http::verb::post, "/v1/events",
+             R"({"type":"a.b","subject":"account/ACC-1","data":{"i":)" + std::to_string(i) + "}}")
+            .result(),
+        http::status::created);
+  }
+  Response page =
+      Send(http::verb::get, "/v1/events?partition=" + std::to_string(p) + "&from=0&limit=3");
+  ASSERT_EQ(page.result(), http::status::ok) << page.body();
+  EXPECT_EQ(page[http::field::content_type], "application/x-ndjson");
+  EXPECT_EQ(page["Ledger-Next"], "3");
+  Response rest = Send(http::verb::get, "/v1/events?partition=" + std::to_string(p) + "&from=3");
+  ledger::ChainVerifier chain(p, 2, keys_);
+  size_t lines = 0;
+  for (const Response* r : {&page, &rest}) {
+    std::istringstream in(r->body());
+    for (std::string line; std::getline(in, line); ++lines) {
+      auto record = ledger::ParseFeedLine(line);
+      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      EXPECT_FALSE(chain.Check(*record).has_value());
+      EXPECT_TRUE(ledger::SignatureValid(*record, keys_));
+    }
+  }
+  EXPECT_EQ(lines, 5u);
+}
+
+TEST_F(ServerTest, FeedQueryProblemsAreAllListed) {
+  Response r = Send(http::verb::get, "/v1/events?partition=9&limit=0&follow=maybe&colour=red");
+  ASSERT_EQ(r.result(), http::status::bad_request);
+  EXPECT_EQ(Body(r).at("violations").as_array().size(), 4u) << r.body();
+  EXPECT_EQ(Send(http::verb::get, "/v1/events").result(),
+            http::status::bad_request);  // partition is required
+}
+
+TEST_F(ServerTest, FollowedFeedStreamsNewEventsAndIsBounded) {
+  const uint32_t p = ledger::PartitionOf("account/ACC-F", 2);
+  auto append = [&] {
+    ASSERT_EQ(Send(http::verb::post, "/v1/events",
+                   R"({"type":"a.b","subject":"account/ACC-F","data":{}})")
+                  .result(),
+              http::status::created);
+  };
+  append();
+  append();
+  tcp::socket follower = Connect();
+  std::string request = "GET /v1/events?partition=" + std::to_string(p) +
+                        "&from=0&follow=true HTTP/1.1\r\nHost: x\r\n\r\n";
+  asio::write(follower, asio::buffer(request));
+  std::string seen;
+  EXPECT_EQ(ReadFollowed(follower, seen, 2), 2u);
+  EXPECT_NE(seen.find("Transfer-Encoding: chunked"), std::string::npos) << seen.substr(0, 200);
+  for (int i = 0; i < 3; ++i) append();
+  EXPECT_EQ(ReadFollowed(follower, seen, 5), 5u);
+
+  tcp::socket second = Connect();
+  asio::write(second, asio::buffer(request));
+  std::string second_seen;
+  EXPECT_EQ(ReadFollowed(second, second_seen, 5), 5u);
+  // follow_clients_max is 2 in this fixture: a third is refused, the others go on.
+  Response third =
+      Send(http::verb::get, "/v1/events?partition=" + std::to_string(p) + "&follow=true");
+  EXPECT_EQ(third.result(), http::status::service_unavailable);
+  follower.close();
+  append();
+  EXPECT_EQ(ReadFollowed(second, second_seen, 6), 6u);
 }
 
 }  // namespace

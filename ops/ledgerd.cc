@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
   auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(),
                                      {.source = c.name});
   if (!writer.ok()) return Fail("cannot start the writer", writer.status());
-  ingest::Api api(**writer, *keyring, {.body_bytes_max = c.body_bytes_max});
+  ingest::Api api(**writer, **log, *keyring, {.body_bytes_max = c.body_bytes_max});
   ingest::ServerOptions server_options;
   server_options.host = c.listen.substr(0, colon);
   server_options.port = static_cast<uint16_t>(std::stoul(c.listen.substr(colon + 1)));

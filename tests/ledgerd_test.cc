@@ -55,12 +55,12 @@ struct Reply {
   std::string body;
 };
 
-Reply Post(uint16_t port, const std::string& body) {
+Reply Request(uint16_t port, http::verb verb, const std::string& target, const std::string& body) {
   try {
     asio::io_context io;
     tcp::socket s(io);
     s.connect({asio::ip::make_address("127.0.0.1"), port});
-    http::request<http::string_body> req(http::verb::post, "/v1/events", 11);
+    http::request<http::string_body> req(verb, target, 11);
     req.set(http::field::host, "localhost");
     req.set(http::field::content_type, "application/json");
     req.set("Ledger-Actor", "user:li.wei");
@@ -74,6 +74,10 @@ Reply Post(uint16_t port, const std::string& body) {
   } catch (const std::exception&) {
     return {};
   }
+}
+
+Reply Post(uint16_t port, const std::string& body) {
+  return Request(port, http::verb::post, "/v1/events", body);
 }
 
 std::vector<std::string> Lines(const fs::path& file) {
@@ -115,6 +119,18 @@ TEST(Ledgerd, ServesTheStoryRefusesBadEventsAndStopsCleanly) {
              R"({"type":"account.registered","subject":"account/ACC-X","data":{"name":7}})");
     EXPECT_EQ(bad.status, 400);
     EXPECT_NE(bad.body.find("/events/0/data/name"), std::string::npos) << bad.body;
+    // The signed feed, as any HTTP client captures it, verifies offline.
+    std::string feed;
+    for (int p = 0; p < 4; ++p) {
+      Reply page =
+          Request(server.port(), http::verb::get, "/v1/events?partition=" + std::to_string(p), "");
+      ASSERT_EQ(page.status, 200) << page.body;
+      feed += page.body;
+    }
+    WriteFile(dir / "feed.ndjson", feed);
+    ProcessResult verified = Ledgerctl({"verify", "--ndjson", (dir / "feed.ndjson").string(),
+                                        "--vkeys", (data / "keys" / "ledger.vkeys").string()});
+    EXPECT_EQ(verified.exit_code, 0) << verified.err;
     ProcessResult stopped = server.Stop();
     EXPECT_EQ(stopped.exit_code, 0);
   }
