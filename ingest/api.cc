@@ -1,6 +1,7 @@
 #include "ingest/api.h"
 
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "ledger/crypto.h"
 
@@ -103,6 +104,7 @@ Response Problem(unsigned version, bool keep_alive, http::status status, std::st
 }
 
 void Api::Handle(const Request& req, Respond respond) const {
+  metrics_.RecordRequest();
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz" && req.method() == http::verb::get) {
@@ -122,7 +124,16 @@ void Api::Handle(const Request& req, Respond respond) const {
   if (path == "/v1/events" && req.method() == http::verb::post)
     return AppendEvents(req, std::move(respond));
   if (path == "/v1/events" && req.method() == http::verb::get) return respond(Feed(req));
-  bool known = path == "/healthz" || path == "/v1/keys" || path == "/v1/events";
+  if (path == "/metrics" && req.method() == http::verb::get) {
+    Response res(http::status::ok, req.version());
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.keep_alive(req.keep_alive());
+    res.body() = metrics_.Render(log_, log_.ApproximateBytes());
+    res.prepare_payload();
+    return respond(std::move(res));
+  }
+  bool known =
+      path == "/healthz" || path == "/v1/keys" || path == "/v1/events" || path == "/metrics";
   auto status = known ? http::status::method_not_allowed : http::status::not_found;
   respond(Problem(
       req.version(), req.keep_alive(), status, known ? "Method not allowed" : "Not found",
@@ -172,12 +183,14 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
   const bool keep_alive = req.keep_alive();
   auto type = req[http::field::content_type];
   if (type.substr(0, type.find(';')) != "application/json") {
+    metrics_.RecordReject(ledger::Code::kInvalidArgument);
     return respond(Problem(version, keep_alive, http::status::unsupported_media_type,
                            "Unsupported media type",
                            ledger::Status::Invalid("send Content-Type: application/json")));
   }
   auto commands = ParseCommands(req.body());
   if (!commands.ok()) {
+    metrics_.RecordReject(commands.status().code());
     return respond(Problem(version, keep_alive, http::status::bad_request, "Invalid request",
                            commands.status()));
   }
@@ -186,15 +199,24 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
   std::string actor = actor_header.empty() ? "user:anonymous" : std::string(actor_header);
   writer_.AppendAsync(
       std::move(*commands), std::move(actor),
-      [version, keep_alive,
+      [this, version, keep_alive, start = std::chrono::steady_clock::now(),
        respond = std::move(respond)](ledger::Result<std::vector<ledger::Appended>> r) {
         if (!r.ok()) {
+          metrics_.RecordReject(r.status().code());
           auto status = HttpStatus(r.status().code());
           return respond(
               Problem(version, keep_alive, status, http::obsolete_reason(status), r.status()));
         }
         json::array events;
-        for (const auto& a : *r) events.push_back(AppendedJson(a));
+        uint64_t replayed = 0;
+        for (const auto& a : *r) {
+          events.push_back(AppendedJson(a));
+          replayed += a.replayed;
+        }
+        metrics_.RecordAppend(r->size(), replayed,
+                              std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count());
         Response res(http::status::created, version);
         res.set(http::field::content_type, "application/json");
         res.keep_alive(keep_alive);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "ingest/feed.h"
+#include "ingest/metrics.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/writer.h"
@@ -53,6 +54,7 @@ class Api {
   ledger::Writer& writer_;
   const ledger::EventLog& log_;
   mutable std::atomic<size_t> followers_{0};
+  mutable Metrics metrics_;
   const ledger::Keyring& keys_;
   ApiLimits limits_;
 };

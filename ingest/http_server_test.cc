@@ -286,5 +286,38 @@ TEST_F(ServerTest, FollowedFeedStreamsNewEventsAndIsBounded) {
   EXPECT_EQ(ReadFollowed(second, second_seen, 6), 6u);
 }
 
+TEST_F(ServerTest, MetricsCountAppendsRejectsAndLatency) {
+  ASSERT_EQ(
+      Send(
+          http::verb::post, "/v1/events",
+          R"({"events":[{"type":"a.b","subject":"account/M-1","data":{}},{"type":"a.b","subject":"account/M-2","data":{}}]})")
+          .result(),
+      http::status::created);
+  EXPECT_EQ(
+      Send(http::verb::post, "/v1/events", R"({"type":"test.reject","subject":"x/1","data":{}})")
+          .result(),
+      http::status::unprocessable_entity);
+  EXPECT_EQ(Send(http::verb::post, "/v1/events", "nope").result(), http::status::bad_request);
+  Response m = Send(http::verb::get, "/metrics");
+  ASSERT_EQ(m.result(), http::status::ok);
+  EXPECT_EQ(m[http::field::content_type], "text/plain; version=0.0.4");
+  const std::string& text = m.body();
+  for (const char* expected :
+       {"ledger_events_appended_total 2\n", "ledger_append_requests_total 1\n",
+        "ledger_append_rejects_total{reason=\"illegal_transition\"} 1\n",
+        "ledger_append_rejects_total{reason=\"invalid_argument\"} 1\n",
+        "ledger_append_latency_seconds_bucket{le=\"+Inf\"} 1\n",
+        "ledger_append_latency_seconds_count 1\n"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+  EXPECT_NE(text.find("ledger_log_events{partition=\"0\"}"), std::string::npos);
+  uint64_t total = 0;
+  for (uint32_t p = 0; p < 2; ++p) {
+    std::string key = "ledger_log_events{partition=\"" + std::to_string(p) + "\"} ";
+    total += std::stoull(text.substr(text.find(key) + key.size()));
+  }
+  EXPECT_EQ(total, 2u);
+}
+
 }  // namespace
 }  // namespace ingest

@@ -48,6 +48,7 @@ class EmbeddedLog final : public EventLog {
               std::vector<StoredRecord>* out) const override;
   bool WaitBeyond(uint32_t partition, uint64_t seq,
                   std::chrono::milliseconds timeout) const override;
+  uint64_t ApproximateBytes() const override;
   Result<std::optional<std::string>> GetState(StateTable table,
                                               const std::string& key) const override;
 

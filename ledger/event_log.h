@@ -62,6 +62,9 @@ class EventLog {
                           std::chrono::milliseconds timeout) const = 0;
 
   // The writer's state for a key; nullopt when absent.
+  // Approximate bytes the log occupies on disk (0 when the log cannot tell).
+  virtual uint64_t ApproximateBytes() const = 0;
+
   virtual Result<std::optional<std::string>> GetState(StateTable table,
                                                       const std::string& key) const = 0;
 };
