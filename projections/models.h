@@ -1,0 +1,77 @@
+// The read models' write side: folding one checked event into the records, history
+// and index models, as writes added to the caller's WriteBatch.
+//
+// The domain is injected: `Models::fold` folds an event into a record's state and
+// `Models::index_fields` names the fields the list filters use. The programs pass the
+// schemas library's functions; tests pass trivial ones.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "ledger/crypto.h"
+#include "ledger/event.h"
+#include "ledger/status.h"
+#include "projections/encoding.h"
+
+namespace rocksdb {
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace projections {
+
+class ViewStore;
+
+// Folds one event into a record's state. Must be deterministic (replay must give the
+// same views as live projection) and should not throw; if it does, the projection of
+// that partition stops with kInternal naming the event.
+using Fold = std::function<void(boost::json::object& state, const ledger::Event& event)>;
+// The index fields of a record of `kind` in `state`; "" for a field it does not have.
+using IndexExtractor =
+    std::function<IndexFields(std::string_view kind, const boost::json::object& state)>;
+
+struct Models {
+  Fold fold;
+  IndexExtractor index_fields;
+};
+
+// Adapts a function returning any struct with string members owner, stage, status and
+// account (such as schemas::IndexFieldsOf) to an IndexExtractor.
+template <class F>
+IndexExtractor IndexExtractorFrom(F extract) {
+  return [extract](std::string_view kind, const boost::json::object& state) {
+    auto f = extract(kind, state);
+    return IndexFields{std::string(f.owner), std::string(f.stage), std::string(f.status),
+                       std::string(f.account)};
+  };
+}
+
+// Applies events of one partition. Remembers the records it changed since Reset(), so
+// later events of a subject in the same batch build on the earlier ones. Not
+// thread-safe: one per projecting thread.
+class ModelApplier {
+ public:
+  // `store` and `models` must outlive the applier.
+  ModelApplier(const ViewStore& store, const Models& models);
+
+  // Checks that the event continues its subject's stream (streamversion and
+  // streamprev, against the records model), folds it and adds the record, history
+  // and index writes to `batch`. On failure nothing is added to `batch`.
+  ledger::Status Apply(const ledger::Event& event, const ledger::Hash& leaf,
+                       rocksdb::WriteBatch& batch);
+
+  // Forgets the remembered records: call after the batch was written or dropped.
+  void Reset() { pending_.clear(); }
+
+ private:
+  ledger::Result<RecordState> Load(const std::string& subject);
+  ledger::Status Fold(const ledger::Event& event, RecordState& record);
+
+  const ViewStore& store_;
+  const Models& models_;
+  std::unordered_map<std::string, RecordState> pending_;
+};
+
+}  // namespace projections

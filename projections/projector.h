@@ -1,0 +1,58 @@
+// One partition's projection: reads the log from the stored position in bounded
+// chunks, checks every record again (STYLE.md rule 5) and applies each chunk
+// with its new position in one WriteBatch. Internal to the runner and replay.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "ledger/event_log.h"
+#include "ledger/keys.h"
+#include "ledger/time.h"
+#include "projections/models.h"
+#include "projections/view_store.h"
+
+namespace projections {
+
+struct ProjectorLimits {
+  size_t chunk_events_max = 1024;       // records read and applied per batch
+  size_t batch_bytes_max = 16 << 20;    // a batch is cut early beyond this
+  std::optional<ledger::Micros> until;  // apply only events recorded at or before this
+};
+
+// Not thread-safe: one thread drives a projector at a time.
+class PartitionProjector {
+ public:
+  // Every reference must outlive the projector.
+  PartitionProjector(uint32_t partition, ViewStore& store, const ledger::EventLog& log,
+                     const ledger::Keyring& keys, const Models& models, ProjectorLimits limits);
+
+  // Loads the stored position and checks it belongs to this log: not beyond its end,
+  // and the event before it has the stored leaf hash.
+  ledger::Status Load();
+
+  // Checks and applies up to one chunk of the records before min(log end, end_seq).
+  // Returns how many events were applied (0: nothing to do). A record that fails a
+  // check is not applied; the ones before it are, and the error names its position.
+  ledger::Result<size_t> Step(uint64_t end_seq = UINT64_MAX);
+
+  uint32_t partition() const { return partition_; }
+  uint64_t next_seq() const { return position_.next_seq; }
+  // True once an event recorded after `limits.until` was reached: nothing more applies.
+  bool reached_until() const { return reached_until_; }
+
+ private:
+  ledger::Result<ledger::Event> Check(const ledger::StoredRecord& stored, uint64_t seq,
+                                      const ledger::Hash& prev, ledger::Hash& leaf) const;
+
+  const uint32_t partition_;
+  ViewStore& store_;
+  const ledger::EventLog& log_;
+  const ledger::Keyring& keys_;
+  const ProjectorLimits limits_;
+  ModelApplier applier_;
+  Position position_;
+  bool reached_until_ = false;
+};
+
+}  // namespace projections

@@ -1,0 +1,218 @@
+#include "projections/runner.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace projections {
+using ledger::Status;
+
+Runner::Runner(ViewStore& store, const ledger::EventLog& log, const ledger::Keyring& keys,
+               Models models, RunnerOptions options)
+    : store_(store),
+      log_(log),
+      keys_(keys),
+      models_(std::move(models)),
+      options_(options),
+      applied_(std::make_unique<std::atomic<uint64_t>[]>(log.partitions())),
+      errors_(log.partitions()) {
+  LEDGER_ASSERT(log.partitions() == store.partitions());
+  LEDGER_ASSERT(options.threads_max > 0 && options.follow_wait_ms.count() > 0);
+}
+
+Runner::~Runner() { Stop(); }
+
+Status Runner::LoadAll() {
+  projectors_.clear();
+  for (uint32_t p = 0; p < log_.partitions(); ++p) {
+    auto projector =
+        std::make_unique<PartitionProjector>(p, store_, log_, keys_, models_, options_.limits);
+    if (Status s = projector->Load(); !s.ok()) return s;
+    applied_[p] = projector->next_seq();
+    projectors_.push_back(std::move(projector));
+  }
+  std::lock_guard lock(mu_);
+  std::fill(errors_.begin(), errors_.end(), Status::Ok());
+  return Status::Ok();
+}
+
+Status Runner::Start() {
+  {
+    std::lock_guard lock(mu_);
+    if (running_) return Status::Internal("the projector runner is already started");
+  }
+  if (Status s = LoadAll(); !s.ok()) return s;
+  stopping_ = false;
+  {
+    std::lock_guard lock(mu_);
+    running_ = true;
+  }
+  const unsigned threads = std::min<unsigned>(options_.threads_max, log_.partitions());
+  for (unsigned i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, i, threads] { RunThread(i, threads, false, {}); });
+  }
+  return Status::Ok();
+}
+
+void Runner::Stop() {
+  stopping_ = true;
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  std::lock_guard lock(mu_);
+  running_ = false;
+  progressed_.notify_all();
+}
+
+Status Runner::RunToEnd() {
+  {
+    std::lock_guard lock(mu_);
+    if (running_) return Status::Internal("RunToEnd while the runner is started");
+  }
+  if (Status s = LoadAll(); !s.ok()) return s;
+  stopping_ = false;
+  std::vector<uint64_t> ends(log_.partitions());
+  for (uint32_t p = 0; p < log_.partitions(); ++p) ends[p] = log_.End(p);
+  const unsigned threads = std::min<unsigned>(options_.threads_max, log_.partitions());
+  std::vector<std::thread> workers;
+  for (unsigned i = 0; i < threads; ++i) {
+    workers.emplace_back([this, i, threads, ends] { RunThread(i, threads, true, ends); });
+  }
+  for (std::thread& t : workers) t.join();
+  return Error();
+}
+
+void Runner::RunThread(unsigned index, unsigned threads, bool to_end, std::vector<uint64_t> ends) {
+  std::vector<PartitionProjector*> mine;
+  for (size_t p = index; p < projectors_.size(); p += threads) mine.push_back(projectors_[p].get());
+  std::vector<bool> done(mine.size(), false);
+  while (!stopping_) {
+    bool progressed = false;
+    size_t live = 0;
+    for (size_t i = 0; i < mine.size(); ++i) {
+      if (done[i]) continue;
+      PartitionProjector& projector = *mine[i];
+      const uint64_t end_seq = to_end ? ends[projector.partition()] : UINT64_MAX;
+      progressed |= StepOne(projector, end_seq);
+      std::lock_guard lock(mu_);
+      done[i] = !errors_[projector.partition()].ok() || projector.reached_until() ||
+                (to_end && projector.next_seq() >= end_seq);
+      live += done[i] ? 0 : 1;
+    }
+    if (live == 0) return;
+    if (progressed || to_end) continue;
+    // Nothing new anywhere: wait on the tails, one share of follow_wait_ms each.
+    const auto share = std::max(std::chrono::milliseconds(1),
+                                options_.follow_wait_ms / static_cast<int64_t>(live));
+    for (size_t i = 0; i < mine.size() && !stopping_; ++i) {
+      if (done[i]) continue;
+      const uint32_t p = mine[i]->partition();
+      if (!log_.WaitBeyond(p, mine[i]->next_seq(), share)) continue;
+      if (log_.End(p) > mine[i]->next_seq()) break;
+      std::this_thread::sleep_for(share);  // the log was closed: do not spin
+    }
+  }
+}
+
+bool Runner::StepOne(PartitionProjector& projector, uint64_t end_seq) {
+  auto applied = projector.Step(end_seq);
+  // A failed step may still have applied the records before the bad one.
+  applied_[projector.partition()] = projector.next_seq();
+  if (!applied.ok()) {
+    Fail(projector.partition(), applied.status());
+    return false;
+  }
+  if (*applied == 0) return false;
+  std::lock_guard lock(mu_);
+  progressed_.notify_all();
+  return true;
+}
+
+void Runner::Fail(uint32_t partition, Status status) {
+  std::fprintf(stderr, "projections: partition %u stopped: %s\n", partition,
+               status.ToString().c_str());
+  std::lock_guard lock(mu_);
+  errors_[partition] = std::move(status);
+  progressed_.notify_all();
+}
+
+uint64_t Runner::Applied(uint32_t partition) const {
+  LEDGER_ASSERT(partition < log_.partitions());
+  return applied_[partition].load();
+}
+
+uint64_t Runner::Lag(uint32_t partition) const {
+  const uint64_t applied = Applied(partition);
+  const uint64_t end = log_.End(partition);
+  return end > applied ? end - applied : 0;
+}
+
+std::vector<PartitionProgress> Runner::Progress() const {
+  std::vector<PartitionProgress> out;
+  for (uint32_t p = 0; p < log_.partitions(); ++p) {
+    PartitionProgress progress;
+    progress.partition = p;
+    progress.applied = Applied(p);
+    progress.end = log_.End(p);
+    progress.lag = progress.end > progress.applied ? progress.end - progress.applied : 0;
+    std::lock_guard lock(mu_);
+    progress.failed = !errors_[p].ok();
+    progress.error = progress.failed ? errors_[p].ToString() : "";
+    out.push_back(std::move(progress));
+  }
+  return out;
+}
+
+Status Runner::Error() const {
+  std::lock_guard lock(mu_);
+  for (const Status& s : errors_) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Runner::WaitFor(const std::vector<uint64_t>& targets, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    // Done when every partition reached its target or stopped for good.
+    bool all = true;
+    const Status* failed = nullptr;
+    for (uint32_t p = 0; p < targets.size(); ++p) {
+      if (applied_[p].load() >= targets[p]) continue;
+      if (!errors_[p].ok()) {
+        if (failed == nullptr) failed = &errors_[p];
+        continue;
+      }
+      all = false;
+    }
+    if (all) return failed ? *failed : Status::Ok();
+    if (!running_) return Status::Unavailable("the projections are not running");
+    if (progressed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      for (uint32_t p = 0; p < targets.size(); ++p) {
+        if (applied_[p].load() < targets[p]) {
+          return Status::Unavailable("projection of partition " + std::to_string(p) +
+                                     " is at ledgerseq " + std::to_string(applied_[p].load()) +
+                                     ", waiting for " + std::to_string(targets[p]));
+        }
+      }
+      return Status::Ok();
+    }
+  }
+}
+
+Status Runner::WaitUntilCaughtUp(std::chrono::milliseconds timeout) {
+  std::vector<uint64_t> targets(log_.partitions());
+  for (uint32_t p = 0; p < log_.partitions(); ++p) targets[p] = log_.End(p);
+  return WaitFor(targets, timeout);
+}
+
+Status Runner::WaitUntilApplied(uint32_t partition, uint64_t seq,
+                                std::chrono::milliseconds timeout) {
+  if (partition >= log_.partitions() || seq == UINT64_MAX) {
+    return Status::Invalid("no position " + std::to_string(partition) + ":" + std::to_string(seq));
+  }
+  std::vector<uint64_t> targets(log_.partitions(), 0);
+  targets[partition] = seq + 1;
+  return WaitFor(targets, timeout);
+}
+
+}  // namespace projections

@@ -1,0 +1,106 @@
+// The projector runtime: follows every partition of an EventLog and keeps the views
+// (view_store.h) up to date, one atomic WriteBatch per chunk of events.
+//
+// For each partition it reads from the stored position in bounded chunks, checks each
+// record again before applying it (decodes it, parses the event strictly, checks that
+// it sits where it says, that `ledgerprev` continues the last applied event, that its
+// subject's stream continues, and its signature against the Keyring), folds it into the
+// records, history and index models, and writes the models and the new position in one
+// batch. Then it follows the tail with EventLog::WaitBeyond.
+//
+// A record that fails a check stops that partition's projection: the error (naming the
+// partition and ledgerseq) is kept, printed to stderr and returned by the waits; the
+// other partitions go on. Nothing is ever skipped. Restart resumes from the stored
+// positions, so no event is applied twice or missed; a crash between batches loses
+// nothing, since each batch is atomic.
+//
+// Threads: Start() runs min(partitions, threads_max) threads; thread i owns partitions
+// i, i + threads, ..., taking one chunk of each in turn. Every other method may be
+// called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "projections/projector.h"
+
+namespace projections {
+
+struct RunnerOptions {
+  ProjectorLimits limits;
+  unsigned threads_max = 8;                       // projecting threads
+  std::chrono::milliseconds follow_wait_ms{100};  // one wait for the tail; bounds Stop()'s delay
+};
+
+struct PartitionProgress {
+  uint32_t partition = 0;
+  uint64_t applied = 0;  // next ledgerseq to apply (= events applied)
+  uint64_t end = 0;      // the log's end when asked
+  uint64_t lag = 0;      // end - applied
+  bool failed = false;
+  std::string error;  // why it stopped, when failed
+};
+
+class Runner {
+ public:
+  // Every reference must outlive the runner.
+  Runner(ViewStore& store, const ledger::EventLog& log, const ledger::Keyring& keys, Models models,
+         RunnerOptions options = {});
+  ~Runner();  // Stop()s
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Loads every partition's position, checks the views belong to this log, then
+  // starts the threads. Fails (starting nothing) when a position does not match.
+  ledger::Status Start();
+  // Stops the threads after their current batch and joins them. Idempotent.
+  void Stop();
+
+  // Projects every partition up to its end at the time of the call (or up to
+  // `limits.until`) on up to threads_max threads, then returns. Not while started.
+  ledger::Status RunToEnd();
+
+  uint64_t Applied(uint32_t partition) const;
+  uint64_t Lag(uint32_t partition) const;  // log.End(partition) - Applied(partition)
+  std::vector<PartitionProgress> Progress() const;
+  // The first partition's error, if any has stopped.
+  ledger::Status Error() const;
+
+  // Waits until every partition has applied what the log held at the call, or has
+  // stopped on an error. Returns the first stopped partition's error, or kUnavailable
+  // on timeout or when the runner is not running.
+  ledger::Status WaitUntilCaughtUp(std::chrono::milliseconds timeout);
+  // Read-your-writes: waits until `partition` has applied ledgerseq `seq`.
+  ledger::Status WaitUntilApplied(uint32_t partition, uint64_t seq,
+                                  std::chrono::milliseconds timeout);
+
+ private:
+  ledger::Status LoadAll();
+  void RunThread(unsigned index, unsigned threads, bool to_end, std::vector<uint64_t> ends);
+  // One chunk of one partition; returns whether it applied anything.
+  bool StepOne(PartitionProjector& projector, uint64_t end_seq);
+  void Fail(uint32_t partition, ledger::Status status);
+  ledger::Status WaitFor(const std::vector<uint64_t>& targets, std::chrono::milliseconds timeout);
+
+  ViewStore& store_;
+  const ledger::EventLog& log_;
+  const ledger::Keyring& keys_;
+  const Models models_;
+  const RunnerOptions options_;
+  std::vector<std::unique_ptr<PartitionProjector>> projectors_;
+  std::unique_ptr<std::atomic<uint64_t>[]> applied_;
+
+  mutable std::mutex mu_;
+  std::condition_variable progressed_;
+  std::vector<ledger::Status> errors_;  // per partition; ok while running
+  bool running_ = false;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace projections

@@ -1,0 +1,79 @@
+// The views database: one RocksDB database (<data>/views) holding every read model.
+//
+// Column families:
+//   positions  partition (u32 big-endian) -> Position: next ledgerseq to apply and the
+//              leaf hash of the last applied event (the log's identity)
+//   records    subject -> RecordState                    (records model)
+//   history    subject versions and as-of index           (history model)
+//   index      text keys for list filters, empty values   (index model)
+//   meta       "format" -> kViewsFormatName, "partitions" -> the log's count
+// Formats: encoding.h. Every projector write is one WriteBatch holding the model
+// changes and the new position, so the views always reflect a prefix of each
+// partition. Writes are not fsynced: the log is the truth, and after a machine crash
+// the views resume from the last batch that reached the disk (RocksDB recovers the
+// write-ahead log to a consistent prefix of whole batches).
+//
+// Thread-safe: RocksDB serializes writes; readers see committed batches only.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/status.h"
+#include "projections/encoding.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+class Status;
+}  // namespace rocksdb
+
+namespace projections {
+
+enum class Family : size_t { kPositions = 0, kRecords, kHistory, kIndex, kMeta, kCount };
+
+class ViewStore {
+ public:
+  // Opens or creates the views at `dir` for a log of `partitions` partitions. A views
+  // database made for another partition count, or of an unknown format, is an error.
+  static ledger::Result<std::unique_ptr<ViewStore>> Open(const std::filesystem::path& dir,
+                                                         uint32_t partitions);
+  ~ViewStore();
+  ViewStore(const ViewStore&) = delete;
+  ViewStore& operator=(const ViewStore&) = delete;
+
+  uint32_t partitions() const { return partitions_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+  ledger::Result<Position> GetPosition(uint32_t partition) const;
+  // The record of `subject`; nullopt when the views have none.
+  ledger::Result<std::optional<RecordState>> GetRecord(std::string_view subject) const;
+
+  // Writes one batch atomically (not fsynced, see above).
+  ledger::Status Write(rocksdb::WriteBatch& batch);
+
+  // A deterministic digest of every model and position: SHA-256 chained over each
+  // (family, key, value) in key order, lower-case hex. Equal views, equal digests.
+  ledger::Result<std::string> Digest() const;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Family family) const { return cfs_[static_cast<size_t>(family)]; }
+
+ private:
+  ViewStore() = default;
+  ledger::Status CheckMeta(uint32_t partitions);
+
+  std::filesystem::path dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Family
+  uint32_t partitions_ = 0;
+};
+
+// A RocksDB status as a ledger status: kCorruption or kIoError, with `what` in front.
+ledger::Status FromRocks(const rocksdb::Status& status, std::string_view what);
+
+}  // namespace projections
