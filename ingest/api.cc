@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include "ingest/records_api.h"
 #include "ledger/crypto.h"
 
 namespace ingest {
@@ -105,6 +106,9 @@ Response Problem(unsigned version, bool keep_alive, http::status status, std::st
 
 void Api::Handle(const Request& req, Respond respond) const {
   metrics_.RecordRequest();
+  if (records_ != nullptr) {
+    if (auto res = records_->Handle(req)) return respond(std::move(*res));
+  }
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz" && req.method() == http::verb::get) {
@@ -129,6 +133,7 @@ void Api::Handle(const Request& req, Respond respond) const {
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.keep_alive(req.keep_alive());
     res.body() = metrics_.Render(log_, log_.ApproximateBytes());
+    if (records_ != nullptr) res.body() += records_->MetricsText();
     res.prepare_payload();
     return respond(std::move(res));
   }

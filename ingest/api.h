@@ -26,6 +26,8 @@ struct ApiLimits {
   unsigned follow_poll_ms = 50;    // how often an idle followed feed looks for new events
 };
 
+class RecordsApi;
+
 class Api {
  public:
   // All references must outlive the Api. Thread-safe.
@@ -36,6 +38,9 @@ class Api {
   // Answers `request` through `respond`, exactly once, possibly on another thread
   // (appends answer after the event log made them durable).
   void Handle(const Request& request, Respond respond) const;
+
+  // Adds the read-model routes (records, history, lists, /readyz); before serving.
+  void AttachRecords(const RecordsApi* records) { records_ = records; }
 
   const ApiLimits& limits() const { return limits_; }
   const ledger::EventLog& log() const { return log_; }
@@ -55,6 +60,7 @@ class Api {
   const ledger::EventLog& log_;
   mutable std::atomic<size_t> followers_{0};
   mutable Metrics metrics_;
+  const RecordsApi* records_ = nullptr;
   const ledger::Keyring& keys_;
   ApiLimits limits_;
 };

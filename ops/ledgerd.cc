@@ -11,9 +11,13 @@
 
 #include "ingest/api.h"
 #include "ingest/http_server.h"
+#include "ingest/records_api.h"
 #include "ledger/embedded_log.h"
 #include "ledger/partition.h"
 #include "ledger/writer.h"
+#include "projections/queries.h"
+#include "projections/runner.h"
+#include "schemas/record_state.h"
 #include "schemas/sales.h"
 
 namespace po = boost::program_options;
@@ -111,7 +115,17 @@ int main(int argc, char** argv) {
   auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(),
                                      {.source = c.name});
   if (!writer.ok()) return Fail("cannot start the writer", writer.status());
+  // The read models: rebuilt from the log if the views are missing, resumed otherwise.
+  auto views = projections::ViewStore::Open(c.data / "views", (*log)->partitions());
+  if (!views.ok()) return Fail("cannot open the read models", views.status());
+  const projections::Models models{schemas::ApplyToRecordState,
+                                   projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
+  projections::Runner runner(**views, **log, *keyring, models);
+  if (auto s = runner.Start(); !s.ok()) return Fail("cannot start the projections", s);
+  const projections::ViewReader reader(**views, models.fold);
+  const ingest::RecordsApi records(reader, runner);
   ingest::Api api(**writer, **log, *keyring, {.body_bytes_max = c.body_bytes_max});
+  api.AttachRecords(&records);
   ingest::ServerOptions server_options;
   server_options.host = c.listen.substr(0, colon);
   server_options.port = static_cast<uint16_t>(std::stoul(c.listen.substr(colon + 1)));
@@ -129,6 +143,7 @@ int main(int argc, char** argv) {
               signal == SIGTERM ? "SIGTERM" : "SIGINT");
   (*writer)->Close();  // answers everything queued (after it is durable)
   (*server)->Stop();   // sends those answers, then closes connections
+  runner.Stop();
   (*log)->Close();
   std::printf("ledgerd: stopped\n");
   return 0;

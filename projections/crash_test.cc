@@ -1,6 +1,6 @@
 // Kill -9 of a projecting process: the views it leaves behind resume exactly, with no
-// event applied twice or skipped. The parent test runs this binary again as a child
-// (the DISABLED_ test below, selected by filter) and kills it at random moments.
+// event applied twice or skipped. The test runs projections_crash_child (crash_child.cc)
+// as a child process and kills it at random moments.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -19,32 +19,13 @@ extern char** environ;
 namespace projections {
 namespace {
 
-constexpr const char* kCrashDirEnv = "LEDGER_PROJECTIONS_CRASH_DIR";
-
-// The child: projects the log in $LEDGER_PROJECTIONS_CRASH_DIR until it is killed.
-TEST(DISABLED_CrashChild, ProjectUntilKilled) {
-  const char* dir = std::getenv(kCrashDirEnv);
-  if (dir == nullptr) GTEST_SKIP() << "run by CrashTest only";
-  auto log = ledger::EmbeddedLog::Open(std::filesystem::path(dir) / "log", {.read_only = true});
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  ledger::Keyring keys;
-  keys.Add(ledger::testing::TestKey().public_key());
-  auto store = ViewStore::Open(std::filesystem::path(dir) / "views", (*log)->partitions());
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  Runner runner(**store, **log, keys, testing::TestModels(),
-                {.limits = {.chunk_events_max = 7}, .threads_max = 2});
-  ASSERT_TRUE(runner.Start().ok());
-  (void)runner.WaitUntilCaughtUp(std::chrono::seconds(60));
-  std::this_thread::sleep_for(std::chrono::seconds(60));
-}
+constexpr const char* kCrashDirEnv = "LEDGER_PROJECTIONS_CRASH_DIR";  // read by the child
 
 class CrashTest : public testing::ProjectionTest {
  protected:
   pid_t SpawnChild() {
-    std::string filter = "--gtest_filter=DISABLED_CrashChild.ProjectUntilKilled";
-    std::string also = "--gtest_also_run_disabled_tests";
-    std::string exe = "/proc/self/exe";
-    char* argv[] = {exe.data(), filter.data(), also.data(), nullptr};
+    std::string exe = PROJECTIONS_CRASH_CHILD;
+    char* argv[] = {exe.data(), nullptr};
     std::vector<std::string> env_strings;
     for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
     env_strings.push_back(std::string(kCrashDirEnv) + "=" + dir_.path().string());

@@ -206,5 +206,64 @@ TEST(Ledgerd, SigtermWhileClientsAppendLosesNoAcknowledgedEvent) {
   }
 }
 
+boost::json::object Get(uint16_t port, const std::string& target, int expected_status = 200) {
+  Reply r = Request(port, http::verb::get, target, "");
+  EXPECT_EQ(r.status, expected_status) << target << "\n" << r.body;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  return !ec && v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+// Waits (bounded) until /readyz says the read models have caught up.
+void WaitReady(uint16_t port) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Request(port, http::verb::get, "/readyz", "").status != 200 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST(Ledgerd, ReadModelsAnswerAndAreRebuiltFromTheLog) {
+  TempDir dir;
+  const fs::path data = dir / "data";
+  auto check = [](uint16_t port) {
+    WaitReady(port);
+    auto opp = Get(port, "/v1/records/opportunity/OPP-2025-0042");
+    EXPECT_EQ(opp["version"].as_int64(), 7);
+    EXPECT_EQ(opp["state"].at("stage").as_string(), "closed_won");
+    auto history = Get(port, "/v1/records/opportunity/OPP-2025-0042/history?limit=5");
+    EXPECT_EQ(history["entries"].as_array().size(), 5u);
+    EXPECT_EQ(history["next"].as_int64(), 5);
+    EXPECT_EQ(history["entries"].as_array()[0].at("type").as_string(), "opportunity.opened");
+    // As of business time before the deal was won, it was still open.
+    auto before =
+        Get(port, "/v1/records/opportunity/OPP-2025-0042?asof_business=2025-03-07T00:00:00Z");
+    EXPECT_NE(before["state"].at("stage").as_string(), "closed_won");
+    auto won = Get(port, "/v1/records/opportunity?stage=closed_won");
+    ASSERT_FALSE(won["records"].as_array().empty());
+    for (const auto& r : won["records"].as_array())
+      EXPECT_EQ(r.at("state").at("stage").as_string(), "closed_won");
+    Get(port, "/v1/records/opportunity/NO-SUCH", 404);
+    Get(port, "/v1/records/opportunity?colour=red", 400);
+  };
+  {
+    Ledgerd server(data);
+    for (const std::string& line : Lines(SourceFile("schemas/examples/lifecycle.ndjson"))) {
+      ASSERT_EQ(Post(server.port(), line).status, 201);
+    }
+    check(server.port());
+    EXPECT_EQ(server.Stop().exit_code, 0);
+  }
+  {
+    Ledgerd resumed(data);  // the views resume from their stored positions
+    check(resumed.port());
+    EXPECT_EQ(resumed.Stop().exit_code, 0);
+  }
+  fs::remove_all(data / "views");
+  Ledgerd rebuilt(data);  // disposable: rebuilt from the log
+  check(rebuilt.port());
+  EXPECT_EQ(rebuilt.Stop().exit_code, 0);
+}
+
 }  // namespace
 }  // namespace ledger_test
