@@ -214,11 +214,23 @@ boost::json::object Get(uint16_t port, const std::string& target, int expected_s
   return !ec && v.is_object() ? v.as_object() : boost::json::object{};
 }
 
-// Waits (bounded) until /readyz says the read models have caught up.
-void WaitReady(uint16_t port) {
+// Waits (bounded) until /readyz reports every partition fully projected (lag 0);
+// "ready" alone allows a bounded lag.
+void WaitCaughtUp(uint16_t port) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (Request(port, http::verb::get, "/readyz", "").status != 200 &&
-         std::chrono::steady_clock::now() < deadline) {
+  for (;;) {
+    Reply r = Request(port, http::verb::get, "/readyz", "");
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.body, ec);
+    bool caught_up = !ec && v.is_object() && v.as_object().contains("partitions");
+    if (caught_up) {
+      for (const auto& p : v.as_object().at("partitions").as_array()) {
+        caught_up = caught_up && p.at("lag").as_int64() == 0 && !p.as_object().contains("error");
+      }
+    }
+    if (caught_up) return;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "the read models did not catch up: " << r.body;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
@@ -227,7 +239,7 @@ TEST(Ledgerd, ReadModelsAnswerAndAreRebuiltFromTheLog) {
   TempDir dir;
   const fs::path data = dir / "data";
   auto check = [](uint16_t port) {
-    WaitReady(port);
+    WaitCaughtUp(port);
     auto opp = Get(port, "/v1/records/opportunity/OPP-2025-0042");
     EXPECT_EQ(opp["version"].as_int64(), 7);
     EXPECT_EQ(opp["state"].at("stage").as_string(), "closed_won");
