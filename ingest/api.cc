@@ -9,9 +9,7 @@
 namespace ingest {
 namespace json = boost::json;
 
-namespace {
-
-Response Json(const Request& req, http::status status, const json::value& body) {
+Response JsonResponse(const Request& req, http::status status, const json::value& body) {
   Response res(status, req.version());
   res.set(http::field::content_type, "application/json");
   res.keep_alive(req.keep_alive());
@@ -19,6 +17,8 @@ Response Json(const Request& req, http::status status, const json::value& body) 
   res.prepare_payload();
   return res;
 }
+
+namespace {
 
 json::object AppendedJson(const ledger::Appended& a) {
   return {{"id", a.id},
@@ -112,7 +112,7 @@ void Api::Handle(const Request& req, Respond respond) const {
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz" && req.method() == http::verb::get) {
-    return respond(Json(req, http::status::ok, {{"status", "ok"}}));
+    return respond(JsonResponse(req, http::status::ok, {{"status", "ok"}}));
   }
   if (path == "/v1/keys" && req.method() == http::verb::get) {
     json::array keys;
@@ -123,7 +123,7 @@ void Api::Handle(const Request& req, Respond respond) const {
                       {"algorithm", "ed25519"},
                       {"vkey", k.VerifierKey()}});
     }
-    return respond(Json(req, http::status::ok, {{"keys", std::move(keys)}}));
+    return respond(JsonResponse(req, http::status::ok, {{"keys", std::move(keys)}}));
   }
   if (path == "/v1/events" && req.method() == http::verb::post)
     return AppendEvents(req, std::move(respond));

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/beast/http.hpp>
+#include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
 
@@ -64,6 +65,9 @@ class Api {
   const ledger::Keyring& keys_;
   ApiLimits limits_;
 };
+
+// A JSON response answering `request` (its HTTP version and keep-alive).
+Response JsonResponse(const Request& request, http::status status, const boost::json::value& body);
 
 // An RFC 9457 problem+json response listing every violation.
 Response Problem(unsigned version, bool keep_alive, http::status status, std::string_view title,

@@ -12,15 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-Response JsonResponse(const Request& req, http::status status, const json::value& body) {
-  Response res(status, req.version());
-  res.set(http::field::content_type, "application/json");
-  res.keep_alive(req.keep_alive());
-  res.body() = json::serialize(body) + "\n";
-  res.prepare_payload();
-  return res;
-}
-
 Response Fail(const Request& req, const ledger::Status& s) {
   auto status =
       s.code() == ledger::Code::kInvalidArgument ? http::status::bad_request : HttpStatus(s.code());
@@ -55,7 +46,8 @@ struct Query {
     }
     for (const auto& p : url->params()) {
       if (std::find(allowed.begin(), allowed.end(), p.key) == allowed.end()) {
-        violations.push_back({"/query/" + std::string(p.key), "is not a parameter of this endpoint"});
+        violations.push_back(
+            {"/query/" + std::string(p.key), "is not a parameter of this endpoint"});
       } else {
         values[p.key] = p.value;
       }
