@@ -36,6 +36,16 @@ class RunnerTest : public ProjectionTest {
     edit(value);
     ASSERT_TRUE(log_->db()->Put(rocksdb::WriteOptions(), log_->events_cf(), key, value).ok());
   }
+
+  // Stops the runner and the writer and puts an empty log where the old one was; the
+  // views stay, so they now belong to another log.
+  void ReplaceLogWithAnEmptyOne() {
+    runner_.reset();
+    writer_.reset();
+    log_.reset();
+    std::filesystem::remove_all(dir_.path() / "log");
+    OpenLog();
+  }
 };
 
 std::vector<uint64_t> Range1(uint64_t n) {
@@ -190,11 +200,7 @@ TEST_F(RunnerTest, ViewsBuiltFromAnotherLogAreRefused) {
   Append("account/ACC-1", R"({"n":2})");
   StartRunner();
   CatchUp();
-  runner_.reset();
-  writer_.reset();
-  log_.reset();
-  std::filesystem::remove_all(dir_.path() / "log");
-  OpenLog();
+  ReplaceLogWithAnEmptyOne();
   OpenWriter();
   Append("account/ACC-1", R"({"n":3})");  // same position, different event
   Append("account/ACC-1", R"({"n":4})");
@@ -212,11 +218,7 @@ TEST_F(RunnerTest, ViewsAheadOfTheLogAreRefused) {
   Append("account/ACC-1", "{}");
   StartRunner();
   CatchUp();
-  runner_.reset();
-  writer_.reset();
-  log_.reset();
-  std::filesystem::remove_all(dir_.path() / "log");
-  OpenLog();
+  ReplaceLogWithAnEmptyOne();
   runner_ = std::make_unique<Runner>(*store_, *log_, keys_, testing::TestModels());
   ledger::Status s = runner_->Start();
   EXPECT_EQ(s.code(), ledger::Code::kCorruption);
