@@ -14,8 +14,10 @@ Runner::Runner(ViewStore& store, const ledger::EventLog& log, const ledger::Keyr
       models_(std::move(models)),
       options_(options),
       applied_(std::make_unique<std::atomic<uint64_t>[]>(log.partitions())),
+      finished_(std::make_unique<std::atomic<bool>[]>(log.partitions())),
       errors_(log.partitions()) {
   LEDGER_ASSERT(log.partitions() == store.partitions());
+  LEDGER_ASSERT(options.stop_at.empty() || options.stop_at.size() == log.partitions());
   LEDGER_ASSERT(options.threads_max > 0 && options.follow_wait_ms.count() > 0);
 }
 
@@ -28,6 +30,7 @@ Status Runner::LoadAll() {
         std::make_unique<PartitionProjector>(p, store_, log_, keys_, models_, options_.limits);
     if (Status s = projector->Load(); !s.ok()) return s;
     applied_[p] = projector->next_seq();
+    finished_[p] = projector->next_seq() >= StopAt(p);
     projectors_.push_back(std::move(projector));
   }
   std::lock_guard lock(mu_);
@@ -90,11 +93,16 @@ void Runner::RunThread(unsigned index, unsigned threads, bool to_end, std::vecto
     for (size_t i = 0; i < mine.size(); ++i) {
       if (done[i]) continue;
       PartitionProjector& projector = *mine[i];
-      const uint64_t end_seq = to_end ? ends[projector.partition()] : UINT64_MAX;
+      const uint32_t p = projector.partition();
+      const uint64_t end_seq = std::min(to_end ? ends[p] : UINT64_MAX, StopAt(p));
       progressed |= StepOne(projector, end_seq);
+      const bool finished = projector.reached_until() || projector.next_seq() >= StopAt(p);
       std::lock_guard lock(mu_);
-      done[i] = !errors_[projector.partition()].ok() || projector.reached_until() ||
-                (to_end && projector.next_seq() >= end_seq);
+      if (finished && !finished_[p]) {
+        finished_[p] = true;
+        progressed_.notify_all();
+      }
+      done[i] = !errors_[p].ok() || finished || (to_end && projector.next_seq() >= end_seq);
       live += done[i] ? 0 : 1;
     }
     if (live == 0) return;
@@ -134,6 +142,10 @@ void Runner::Fail(uint32_t partition, Status status) {
   progressed_.notify_all();
 }
 
+uint64_t Runner::StopAt(uint32_t partition) const {
+  return options_.stop_at.empty() ? UINT64_MAX : options_.stop_at[partition];
+}
+
 uint64_t Runner::Applied(uint32_t partition) const {
   LEDGER_ASSERT(partition < log_.partitions());
   return applied_[partition].load();
@@ -153,6 +165,7 @@ std::vector<PartitionProgress> Runner::Progress() const {
     progress.applied = Applied(p);
     progress.end = log_.End(p);
     progress.lag = progress.end > progress.applied ? progress.end - progress.applied : 0;
+    progress.finished = finished_[p].load();
     std::lock_guard lock(mu_);
     progress.failed = !errors_[p].ok();
     progress.error = progress.failed ? errors_[p].ToString() : "";
@@ -169,7 +182,9 @@ Status Runner::Error() const {
   return Status::Ok();
 }
 
-Status Runner::WaitFor(const std::vector<uint64_t>& targets, std::chrono::milliseconds timeout) {
+Status Runner::WaitUntilPositions(const std::vector<uint64_t>& targets,
+                                  std::chrono::milliseconds timeout) {
+  LEDGER_ASSERT(targets.size() == log_.partitions());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
   for (;;) {
@@ -181,6 +196,13 @@ Status Runner::WaitFor(const std::vector<uint64_t>& targets, std::chrono::millis
       if (!errors_[p].ok()) {
         if (failed == nullptr) failed = &errors_[p];
         continue;
+      }
+      if (finished_[p].load()) {
+        return Status::Unavailable("the views of partition " + std::to_string(p) +
+                                   " are pinned at ledgerseq " +
+                                   std::to_string(applied_[p].load()) +
+                                   " by a replay and will not reach " +
+                                   std::to_string(targets[p]));
       }
       all = false;
     }
@@ -202,7 +224,7 @@ Status Runner::WaitFor(const std::vector<uint64_t>& targets, std::chrono::millis
 Status Runner::WaitUntilCaughtUp(std::chrono::milliseconds timeout) {
   std::vector<uint64_t> targets(log_.partitions());
   for (uint32_t p = 0; p < log_.partitions(); ++p) targets[p] = log_.End(p);
-  return WaitFor(targets, timeout);
+  return WaitUntilPositions(targets, timeout);
 }
 
 Status Runner::WaitUntilApplied(uint32_t partition, uint64_t seq,
@@ -212,7 +234,7 @@ Status Runner::WaitUntilApplied(uint32_t partition, uint64_t seq,
   }
   std::vector<uint64_t> targets(log_.partitions(), 0);
   targets[partition] = seq + 1;
-  return WaitFor(targets, timeout);
+  return WaitUntilPositions(targets, timeout);
 }
 
 }  // namespace projections

@@ -33,6 +33,9 @@ namespace projections {
 
 struct RunnerOptions {
   ProjectorLimits limits;
+  // Per partition, the ledgerseq to stop before: only events below it are applied
+  // (views pinned by a replay). Empty: no limit.
+  std::vector<uint64_t> stop_at;
   unsigned threads_max = 8;                       // projecting threads
   std::chrono::milliseconds follow_wait_ms{100};  // one wait for the tail; bounds Stop()'s delay
 };
@@ -42,6 +45,7 @@ struct PartitionProgress {
   uint64_t applied = 0;  // next ledgerseq to apply (= events applied)
   uint64_t end = 0;      // the log's end when asked
   uint64_t lag = 0;      // end - applied
+  bool finished = false;  // reached a limit (limits.until, stop_at): applies nothing more
   bool failed = false;
   std::string error;  // why it stopped, when failed
 };
@@ -78,6 +82,11 @@ class Runner {
   // Read-your-writes: waits until `partition` has applied ledgerseq `seq`.
   ledger::Status WaitUntilApplied(uint32_t partition, uint64_t seq,
                                   std::chrono::milliseconds timeout);
+  // Waits until every partition p has applied the events below next_seqs[p] (one entry
+  // per partition; 0 = nothing to wait for). kUnavailable on timeout, when the runner is
+  // not running, or at once when a partition finished at a limit below its target.
+  ledger::Status WaitUntilPositions(const std::vector<uint64_t>& next_seqs,
+                                    std::chrono::milliseconds timeout);
 
  private:
   ledger::Status LoadAll();
@@ -85,7 +94,7 @@ class Runner {
   // One chunk of one partition; returns whether it applied anything.
   bool StepOne(PartitionProjector& projector, uint64_t end_seq);
   void Fail(uint32_t partition, ledger::Status status);
-  ledger::Status WaitFor(const std::vector<uint64_t>& targets, std::chrono::milliseconds timeout);
+  uint64_t StopAt(uint32_t partition) const;
 
   ViewStore& store_;
   const ledger::EventLog& log_;
@@ -94,6 +103,7 @@ class Runner {
   const RunnerOptions options_;
   std::vector<std::unique_ptr<PartitionProjector>> projectors_;
   std::unique_ptr<std::atomic<uint64_t>[]> applied_;
+  std::unique_ptr<std::atomic<bool>[]> finished_;
 
   mutable std::mutex mu_;
   std::condition_variable progressed_;

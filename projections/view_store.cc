@@ -40,14 +40,11 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::IoError(msg);
 }
 
-Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::filesystem::path& dir,
-                                                   uint32_t partitions) {
-  if (partitions < 1 || partitions > ledger::kPartitionsMax) {
-    return Status::Invalid("partitions must be 1.." + std::to_string(ledger::kPartitionsMax));
-  }
+Result<std::unique_ptr<ViewStore>> ViewStore::OpenDb(const std::filesystem::path& dir,
+                                                     bool read_only) {
   rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
   options.max_background_jobs = 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
@@ -58,13 +55,39 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::filesystem::path& 
   store->dir_ = dir;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, dir.string(), cfs, &handles, &raw);
+  rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(options, dir.string(), cfs, &handles, &raw)
+                : rocksdb::DB::Open(options, dir.string(), cfs, &handles, &raw);
   if (!s.ok()) return FromRocks(s, "cannot open the views at " + dir.string());
   store->db_.reset(raw);
   // The default family is unused; keep the handles in Family order.
   raw->DestroyColumnFamilyHandle(handles[0]);
   store->cfs_.assign(handles.begin() + 1, handles.end());
-  if (Status st = store->CheckMeta(partitions); !st.ok()) return st;
+  return store;
+}
+
+Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::filesystem::path& dir,
+                                                   uint32_t partitions) {
+  if (partitions < 1 || partitions > ledger::kPartitionsMax) {
+    return Status::Invalid("partitions must be 1.." + std::to_string(ledger::kPartitionsMax));
+  }
+  auto store = OpenDb(dir, false);
+  if (!store.ok()) return store.status();
+  if (Status st = (*store)->CheckMeta(partitions); !st.ok()) return st;
+  return store;
+}
+
+Result<std::unique_ptr<ViewStore>> ViewStore::OpenReadOnly(const std::filesystem::path& dir) {
+  auto store = OpenDb(dir, true);
+  if (!store.ok()) return store.status();
+  auto partitions = (*store)->GetMeta(kPartitionsKey);
+  if (!partitions.ok()) return partitions.status();
+  uint32_t n = 0;
+  if (*partitions) n = static_cast<uint32_t>(std::strtoul((*partitions)->c_str(), nullptr, 10));
+  if (n < 1 || n > ledger::kPartitionsMax) {
+    return Status::Corruption("the views at " + dir.string() + " have no valid partition count");
+  }
+  if (Status st = (*store)->CheckMeta(n); !st.ok()) return st;
   return store;
 }
 
@@ -128,6 +151,20 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
   return FromRocks(db_->Write(options, &batch), "cannot write the views");
 }
 
+Result<std::optional<std::string>> ViewStore::GetMeta(std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Family::kMeta), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "cannot read the views' " + std::string(key));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status ViewStore::PutMeta(std::string_view key, std::string_view value) {
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(Family::kMeta), key, value);
+  return Write(batch);
+}
+
 Result<std::string> ViewStore::Digest() const {
   ledger::Hash chain{};
   rocksdb::ReadOptions options;
@@ -137,6 +174,7 @@ Result<std::string> ViewStore::Digest() const {
   for (size_t f = 0; f < static_cast<size_t>(Family::kCount) && status.ok(); ++f) {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cfs_[f]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (static_cast<Family>(f) == Family::kMeta && it->key() == kPinMetaKey) continue;
       std::string item(chain.begin(), chain.end());
       item += kFamilyNames[f];
       AppendBigEndian(item, it->key().size(), 4);

@@ -6,7 +6,8 @@
 //   records    subject -> RecordState                    (records model)
 //   history    subject versions and as-of index           (history model)
 //   index      text keys for list filters, empty values   (index model)
-//   meta       "format" -> kViewsFormatName, "partitions" -> the log's count
+//   meta       "format" -> kViewsFormatName, "partitions" -> the log's count,
+//              "pin" -> the replay limits the views were pinned at (views.h), if any
 // Formats: encoding.h. Every projector write is one WriteBatch holding the model
 // changes and the new position, so the views always reflect a prefix of each
 // partition. Writes are not fsynced: the log is the truth, and after a machine crash
@@ -34,6 +35,9 @@ class Status;
 
 namespace projections {
 
+// The meta key holding a pinned generation's replay limits (views.h).
+inline constexpr std::string_view kPinMetaKey = "pin";
+
 enum class Family : size_t { kPositions = 0, kRecords, kHistory, kIndex, kMeta, kCount };
 
 class ViewStore {
@@ -42,6 +46,9 @@ class ViewStore {
   // database made for another partition count, or of an unknown format, is an error.
   static ledger::Result<std::unique_ptr<ViewStore>> Open(const std::filesystem::path& dir,
                                                          uint32_t partitions);
+  // Opens existing views read-only: a consistent state of them as of the call, even
+  // while another process (ledgerd) writes them. Writes fail.
+  static ledger::Result<std::unique_ptr<ViewStore>> OpenReadOnly(const std::filesystem::path& dir);
   ~ViewStore();
   ViewStore(const ViewStore&) = delete;
   ViewStore& operator=(const ViewStore&) = delete;
@@ -56,8 +63,14 @@ class ViewStore {
   // Writes one batch atomically (not fsynced, see above).
   ledger::Status Write(rocksdb::WriteBatch& batch);
 
+  // A value of the meta family; nullopt when absent.
+  ledger::Result<std::optional<std::string>> GetMeta(std::string_view key) const;
+  ledger::Status PutMeta(std::string_view key, std::string_view value);
+
   // A deterministic digest of every model and position: SHA-256 chained over each
   // (family, key, value) in key order, lower-case hex. Equal views, equal digests.
+  // The meta key "pin" is left out, so views pinned by a replay at the positions live
+  // views reached digest the same as those live views.
   ledger::Result<std::string> Digest() const;
 
   rocksdb::DB* db() const { return db_.get(); }
@@ -65,6 +78,8 @@ class ViewStore {
 
  private:
   ViewStore() = default;
+  static ledger::Result<std::unique_ptr<ViewStore>> OpenDb(const std::filesystem::path& dir,
+                                                           bool read_only);
   ledger::Status CheckMeta(uint32_t partitions);
 
   std::filesystem::path dir_;
