@@ -15,7 +15,13 @@ namespace {
 Response Fail(const Request& req, const ledger::Status& s) {
   auto status =
       s.code() == ledger::Code::kInvalidArgument ? http::status::bad_request : HttpStatus(s.code());
-  return Problem(req.version(), req.keep_alive(), status, http::obsolete_reason(status), s);
+  Response res = Problem(req.version(), req.keep_alive(), status, http::obsolete_reason(status), s);
+  if (status == http::status::service_unavailable) res.set(http::field::retry_after, "1");
+  return res;
+}
+
+std::string_view TargetOf(const Request& req) {
+  return std::string_view(req.target().data(), req.target().size());
 }
 
 bool ValidKind(std::string_view s) {
@@ -75,10 +81,67 @@ struct Query {
     if (!t) violations.push_back({"/query/" + key, "must be an RFC 3339 date-time"});
     return t;
   }
+  // after=P:SEQ[,P:SEQ...]: per partition, the events to wait for (next ledgerseq);
+  // empty when the parameter is absent.
+  std::vector<uint64_t> Positions(uint32_t partitions) {
+    const std::string v = Get("after");
+    if (v.empty()) return {};
+    std::vector<uint64_t> next(partitions, 0);
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+      const size_t colon = item.find(':');
+      uint64_t p = 0, seq = 0;
+      bool ok = colon != std::string_view::npos;
+      if (ok) {
+        auto [pe, pc] = std::from_chars(item.data(), item.data() + colon, p);
+        auto [se, sc] = std::from_chars(item.data() + colon + 1, item.data() + item.size(), seq);
+        ok = pc == std::errc() && pe == item.data() + colon && sc == std::errc() &&
+             se == item.data() + item.size() && colon > 0 && p < partitions && seq < UINT64_MAX;
+      }
+      if (!ok) {
+        violations.push_back({"/query/after",
+                              "must be PARTITION:LEDGERSEQ[,PARTITION:LEDGERSEQ...] with each "
+                              "partition below " + std::to_string(partitions) + ", not \"" +
+                                  std::string(item) + "\""});
+        return {};
+      }
+      next[p] = std::max(next[p], seq + 1);
+    }
+    return next;
+  }
   ledger::Status Status() const {
     return violations.empty() ? ledger::Status::Ok()
                               : ledger::Status::Invalid("the query is not valid", violations);
   }
+};
+
+// Read-your-writes: waits until the views include `next` (Query::Positions).
+ledger::Status WaitForPositions(const projections::Generation& g, const std::vector<uint64_t>& next,
+                                std::chrono::milliseconds wait) {
+  if (next.empty()) return ledger::Status::Ok();
+  std::vector<ledger::Violation> beyond;
+  for (const auto& p : g.runner->Progress()) {
+    if (next[p.partition] > p.end) {
+      beyond.push_back({"/query/after", "partition " + std::to_string(p.partition) + " holds " +
+                                            std::to_string(p.end) + " events; ledgerseq " +
+                                            std::to_string(next[p.partition] - 1) +
+                                            " has not been appended"});
+    }
+  }
+  if (!beyond.empty()) return ledger::Status::Invalid("the query is not valid", beyond);
+  return g.runner->WaitUntilPositions(next, wait);
+}
+
+// The kinds an account's related records come in, with their member name.
+struct RelatedKind {
+  std::string_view kind, member;
+};
+constexpr RelatedKind kRelatedKinds[] = {
+    {"contact", "contacts"}, {"opportunity", "opportunities"}, {"activity", "activities"},
+    {"contract", "contracts"}, {"order", "orders"},             {"ticket", "tickets"},
 };
 
 json::object RecordJson(const projections::RecordState& r) {
@@ -110,9 +173,7 @@ json::object EntryJson(const projections::HistoryEntry& e) {
 
 std::optional<Response> RecordsApi::Handle(const Request& req) const {
   const std::string_view target(req.target().data(), req.target().size());
-  const size_t q = target.find('?');
-  const std::string_view path = target.substr(0, q);
-  const std::string_view query = target;  // Query parses the target's query part
+  const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/readyz") return Ready(req);
   constexpr std::string_view kPrefix = "/v1/records/";
   if (path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
@@ -127,34 +188,36 @@ std::optional<Response> RecordsApi::Handle(const Request& req) const {
     parts.push_back(rest.substr(0, slash));
     rest = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
   }
-  std::vector<ledger::Violation> v;
-  if (parts.empty() || !ValidKind(parts[0]))
-    v.push_back({"/path/kind", "must be a record kind such as opportunity"});
-  if (parts.size() >= 2 && !ValidId(parts[1]))
-    v.push_back({"/path/id", "must be a record id such as OPP-42"});
-  if (parts.size() > 3 || (parts.size() == 3 && parts[2] != "history"))
-    v.push_back({"/path", "no such resource"});
-  if (!v.empty())
-    return Fail(req, ledger::Status::NotFound("no such resource " + std::string(path)));
-  if (parts.size() == 1) return List(req, std::string(parts[0]), query);
+  bool known = !parts.empty() && parts.size() <= 3 && ValidKind(parts[0]) &&
+               (parts.size() < 2 || ValidId(parts[1]));
+  if (known && parts.size() == 3) {
+    known = parts[2] == "history" || (parts[2] == "related" && parts[0] == "account");
+  }
+  if (!known) return Fail(req, ledger::Status::NotFound("no such resource " + std::string(path)));
+  const std::shared_ptr<const projections::Generation> g = views_.Current();
+  if (parts.size() == 1) return List(req, *g, std::string(parts[0]));
+  if (parts.size() == 3 && parts[2] == "related") return Related(req, *g, std::string(parts[1]));
   const std::string subject = std::string(parts[0]) + "/" + std::string(parts[1]);
-  return parts.size() == 3 ? History(req, subject, query) : Record(req, subject, query);
+  return parts.size() == 3 ? History(req, *g, subject) : Record(req, *g, subject);
 }
 
-Response RecordsApi::Record(const Request& req, const std::string& subject,
-                            std::string_view query) const {
-  Query q(query, {"asof", "asof_business"});
+Response RecordsApi::Record(const Request& req, const Generation& g,
+                            const std::string& subject) const {
+  Query q(TargetOf(req), {"asof", "asof_business", "after"});
   auto asof = q.Time("asof");
   auto asof_business = q.Time("asof_business");
   if (asof && asof_business)
     q.violations.push_back({"/query/asof_business", "give asof or asof_business, not both"});
+  const auto after = q.Positions(g.store->partitions());
   if (!q.Status().ok()) return Fail(req, q.Status());
-  auto current = views_.GetRecord(subject);
+  if (auto s = WaitForPositions(g, after, options_.read_wait); !s.ok()) return Fail(req, s);
+  const projections::ViewReader& views = *g.reader;
+  auto current = views.GetRecord(subject);
   if (!current.ok()) return Fail(req, current.status());
   json::object body = RecordJson(*current);
   if (asof || asof_business) {
     auto at =
-        asof ? views_.StateAsOf(subject, *asof) : views_.StateAsOfBusiness(subject, *asof_business);
+        asof ? views.StateAsOf(subject, *asof) : views.StateAsOfBusiness(subject, *asof_business);
     if (!at.ok()) return Fail(req, at.status());
     body["version"] = at->version;
     body["state"] = at->state;
@@ -168,13 +231,15 @@ Response RecordsApi::Record(const Request& req, const std::string& subject,
   return JsonResponse(req, http::status::ok, body);
 }
 
-Response RecordsApi::History(const Request& req, const std::string& subject,
-                             std::string_view query) const {
-  Query q(query, {"after", "limit"});
-  uint64_t after = q.Number("after", UINT32_MAX);
+Response RecordsApi::History(const Request& req, const Generation& g,
+                             const std::string& subject) const {
+  Query q(TargetOf(req), {"after_version", "limit", "after"});
+  uint64_t after_version = q.Number("after_version", UINT32_MAX);
   uint64_t limit = q.Number("limit", projections::kHistoryLimitMax);
+  const auto after = q.Positions(g.store->partitions());
   if (!q.Status().ok()) return Fail(req, q.Status());
-  auto page = views_.History(subject, after, limit);
+  if (auto s = WaitForPositions(g, after, options_.read_wait); !s.ok()) return Fail(req, s);
+  auto page = g.reader->History(subject, after_version, limit);
   if (!page.ok()) return Fail(req, page.status());
   json::array entries;
   for (const auto& e : page->entries) entries.push_back(EntryJson(e));
@@ -183,14 +248,16 @@ Response RecordsApi::History(const Request& req, const std::string& subject,
   return JsonResponse(req, http::status::ok, body);
 }
 
-Response RecordsApi::List(const Request& req, const std::string& kind,
-                          std::string_view query) const {
-  Query q(query, {"owner", "stage", "status", "account", "updated_since", "limit", "cursor"});
+Response RecordsApi::List(const Request& req, const Generation& g, const std::string& kind) const {
+  Query q(TargetOf(req),
+          {"owner", "stage", "status", "account", "updated_since", "limit", "cursor", "after"});
   projections::ListFilter filter{q.Get("owner"), q.Get("stage"), q.Get("status"), q.Get("account"),
                                  q.Time("updated_since")};
   uint64_t limit = q.Number("limit", projections::kListLimitMax);
+  const auto after = q.Positions(g.store->partitions());
   if (!q.Status().ok()) return Fail(req, q.Status());
-  auto page = views_.List(kind, filter, limit, q.Get("cursor"));
+  if (auto s = WaitForPositions(g, after, options_.read_wait); !s.ok()) return Fail(req, s);
+  auto page = g.reader->List(kind, filter, limit, q.Get("cursor"));
   if (!page.ok()) return Fail(req, page.status());
   json::array records;
   for (const auto& r : page->records) records.push_back(RecordJson(r));
@@ -199,28 +266,74 @@ Response RecordsApi::List(const Request& req, const std::string& kind,
   return JsonResponse(req, http::status::ok, body);
 }
 
+Response RecordsApi::Related(const Request& req, const Generation& g, const std::string& id) const {
+  Query q(TargetOf(req), {"limit", "after"});
+  uint64_t limit = q.Number("limit", projections::kListLimitMax);
+  const auto after = q.Positions(g.store->partitions());
+  if (!q.Status().ok()) return Fail(req, q.Status());
+  if (auto s = WaitForPositions(g, after, options_.read_wait); !s.ok()) return Fail(req, s);
+  auto account = g.reader->GetRecord("account/" + id);
+  if (!account.ok()) return Fail(req, account.status());
+  json::object body{{"account", RecordJson(*account)}};
+  json::object more;
+  projections::ListFilter filter;
+  filter.account = id;
+  for (const RelatedKind& related : kRelatedKinds) {
+    // One index range scan per kind (account/<id>/<kind>/...).
+    auto page = g.reader->List(related.kind, filter, limit, "");
+    if (!page.ok()) return Fail(req, page.status());
+    json::array records;
+    for (const auto& r : page->records) records.push_back(RecordJson(r));
+    body[related.member] = std::move(records);
+    if (!page->cursor.empty()) more[related.kind] = page->cursor;
+  }
+  if (!more.empty()) body["more"] = std::move(more);
+  return JsonResponse(req, http::status::ok, body);
+}
+
 Response RecordsApi::Ready(const Request& req) const {
+  const std::shared_ptr<const projections::Generation> g = views_.Current();
   json::array partitions;
-  bool ready = runner_.Error().ok();
-  for (const auto& p : runner_.Progress()) {
+  bool ready = !g->pin && g->runner->Error().ok();
+  for (const auto& p : g->runner->Progress()) {
     ready = ready && !p.failed && p.lag <= kReadyLagEventsMax;
     json::object o{{"partition", p.partition}, {"applied", p.applied}, {"lag", p.lag}};
     if (p.failed) o["error"] = p.error;
     partitions.push_back(std::move(o));
   }
-  return JsonResponse(req, ready ? http::status::ok : http::status::service_unavailable,
-                      {{"ready", ready}, {"partitions", std::move(partitions)}});
+  json::object body{{"ready", ready}, {"generation", g->name}, {"partitions", std::move(partitions)}};
+  if (g->pin) {
+    boost::system::error_code ec;
+    body["pinned"] = json::parse(projections::EncodePin(*g->pin), ec);
+  }
+  return JsonResponse(req, ready ? http::status::ok : http::status::service_unavailable, body);
 }
 
 std::string RecordsApi::MetricsText() const {
-  std::string out =
+  const std::shared_ptr<const projections::Generation> g = views_.Current();
+  const auto progress = g->runner->Progress();
+  std::string lag =
       "# HELP ledger_projection_lag_events Events in the log not yet in the read models\n"
       "# TYPE ledger_projection_lag_events gauge\n";
-  for (const auto& p : runner_.Progress()) {
-    out += "ledger_projection_lag_events{partition=\"" + std::to_string(p.partition) + "\"} " +
-           std::to_string(p.lag) + "\n";
+  std::string stopped =
+      "# HELP ledger_projection_stopped 1 when a partition's projection stopped on an event "
+      "that failed its checks (see /readyz and stderr)\n"
+      "# TYPE ledger_projection_stopped gauge\n";
+  for (const auto& p : progress) {
+    const std::string label = "{partition=\"" + std::to_string(p.partition) + "\"} ";
+    lag += "ledger_projection_lag_events" + label + std::to_string(p.lag) + "\n";
+    stopped += "ledger_projection_stopped" + label + (p.failed ? "1" : "0") + "\n";
   }
-  return out;
+  return lag + stopped +
+         "# HELP ledger_views_pinned 1 while the served views are pinned by a replay\n"
+         "# TYPE ledger_views_pinned gauge\n"
+         "ledger_views_pinned " + (g->pin ? "1" : "0") + "\n" +
+         "# HELP ledger_views_swaps_total Replayed generations of views swapped in\n"
+         "# TYPE ledger_views_swaps_total counter\n"
+         "ledger_views_swaps_total " + std::to_string(views_.swaps()) + "\n" +
+         "# HELP ledger_views_swap_failures_total Published generations that could not be served\n"
+         "# TYPE ledger_views_swap_failures_total counter\n"
+         "ledger_views_swap_failures_total " + std::to_string(views_.swap_failures()) + "\n";
 }
 
 }  // namespace ingest

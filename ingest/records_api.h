@@ -1,27 +1,35 @@
 // The query routes over the read models (projections/):
 //   GET /v1/records/{kind}/{id}[?asof=RFC3339 | ?asof_business=RFC3339]
-//   GET /v1/records/{kind}/{id}/history[?after=VERSION&limit=N]
+//   GET /v1/records/{kind}/{id}/history[?after_version=VERSION&limit=N]
 //   GET /v1/records/{kind}?owner=&stage=&status=&account=&updated_since=&limit=&cursor=
+//   GET /v1/records/account/{id}/related[?limit=N]
 //   GET /readyz
-// Pure request -> response functions; thread-safe. docs/API.md describes them.
+// Every /v1/records route takes after=P:SEQ[,P:SEQ...] (read-your-writes): the answer
+// waits, at most RecordsOptions::read_wait, until the views include those positions.
+// Each request reads the generation of views served when it arrived
+// (projections/views.h). Thread-safe. docs/API.md describes the routes.
 #pragma once
 
+#include <chrono>
 #include <optional>
 
 #include "ingest/api.h"
-#include "projections/queries.h"
-#include "projections/runner.h"
+#include "projections/views.h"
 
 namespace ingest {
 
 // /readyz answers 503 while any partition's projection lags the log by more than this.
 inline constexpr uint64_t kReadyLagEventsMax = 1000;
 
+struct RecordsOptions {
+  std::chrono::milliseconds read_wait{5000};  // longest wait for ?after=, then 503
+};
+
 class RecordsApi {
  public:
-  // `views` and `runner` must outlive this.
-  RecordsApi(const projections::ViewReader& views, const projections::Runner& runner)
-      : views_(views), runner_(runner) {}
+  // `views` must outlive this.
+  explicit RecordsApi(const projections::LiveViews& views, RecordsOptions options = {})
+      : views_(views), options_(options) {}
 
   // The response when the request is one of the routes above; nullopt otherwise.
   std::optional<Response> Handle(const Request& request) const;
@@ -30,13 +38,15 @@ class RecordsApi {
   std::string MetricsText() const;
 
  private:
-  Response Record(const Request& req, const std::string& subject, std::string_view query) const;
-  Response History(const Request& req, const std::string& subject, std::string_view query) const;
-  Response List(const Request& req, const std::string& kind, std::string_view query) const;
+  using Generation = projections::Generation;
+  Response Record(const Request& req, const Generation& g, const std::string& subject) const;
+  Response History(const Request& req, const Generation& g, const std::string& subject) const;
+  Response List(const Request& req, const Generation& g, const std::string& kind) const;
+  Response Related(const Request& req, const Generation& g, const std::string& id) const;
   Response Ready(const Request& req) const;
 
-  const projections::ViewReader& views_;
-  const projections::Runner& runner_;
+  const projections::LiveViews& views_;
+  const RecordsOptions options_;
 };
 
 }  // namespace ingest

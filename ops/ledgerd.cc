@@ -15,8 +15,7 @@
 #include "ledger/embedded_log.h"
 #include "ledger/partition.h"
 #include "ledger/writer.h"
-#include "projections/queries.h"
-#include "projections/runner.h"
+#include "projections/views.h"
 #include "schemas/record_state.h"
 #include "schemas/sales.h"
 
@@ -33,6 +32,7 @@ struct Config {
   std::string key_file;
   unsigned threads = 0;
   size_t body_bytes_max = 4 * 1024 * 1024;
+  unsigned read_wait_ms = 5000;
 };
 
 // Parses flags and the optional config file (key = value lines, same names as flags).
@@ -51,7 +51,12 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "private key file (PRIVATE+KEY+...); default DATA/keys/ledger.key, created if absent")(
       "threads", po::value(&c.threads)->default_value(0), "HTTP threads (0 = one per core)")(
       "body-bytes-max", po::value(&c.body_bytes_max)->default_value(c.body_bytes_max),
-      "largest request body")("config", po::value(&config_file), "file of option = value lines");
+      "largest request body")(
+      "read-wait-ms", po::value(&c.read_wait_ms)->default_value(c.read_wait_ms),
+      "longest wait of a read with ?after=P:SEQ for the views to include that position "
+      "(then 503)")("config", po::value(&config_file),
+                    "file of option = value lines, e.g. listen = 0.0.0.0:8080; flags given "
+                    "on the command line win");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -115,15 +120,14 @@ int main(int argc, char** argv) {
   auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(),
                                      {.source = c.name});
   if (!writer.ok()) return Fail("cannot start the writer", writer.status());
-  // The read models: rebuilt from the log if the views are missing, resumed otherwise.
-  auto views = projections::ViewStore::Open(c.data / "views", (*log)->partitions());
-  if (!views.ok()) return Fail("cannot open the read models", views.status());
+  // The read models: rebuilt from the log if the views are missing, resumed otherwise;
+  // a generation published by `ledgerctl replay` is swapped in while serving.
   const projections::Models models{schemas::ApplyToRecordState,
                                    projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
-  projections::Runner runner(**views, **log, *keyring, models);
-  if (auto s = runner.Start(); !s.ok()) return Fail("cannot start the projections", s);
-  const projections::ViewReader reader(**views, models.fold);
-  const ingest::RecordsApi records(reader, runner);
+  auto views = projections::LiveViews::Open(c.data / "views", **log, *keyring, models);
+  if (!views.ok()) return Fail("cannot open the read models", views.status());
+  const ingest::RecordsApi records(**views,
+                                   {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
   ingest::Api api(**writer, **log, *keyring, {.body_bytes_max = c.body_bytes_max});
   api.AttachRecords(&records);
   ingest::ServerOptions server_options;
@@ -143,7 +147,7 @@ int main(int argc, char** argv) {
               signal == SIGTERM ? "SIGTERM" : "SIGINT");
   (*writer)->Close();  // answers everything queued (after it is durable)
   (*server)->Stop();   // sends those answers, then closes connections
-  runner.Stop();
+  (*views)->Stop();
   (*log)->Close();
   std::printf("ledgerd: stopped\n");
   return 0;
