@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ops/ledgerctl_bench.h"
 #include "ops/ledgerctl_common.h"
 
 namespace {
@@ -26,6 +27,7 @@ constexpr const char* kUsage =
     "  keys      'keys generate' a signing key file, 'keys show' the verifier keys\n"
     "  append    import commands from an NDJSON file into a stopped ledger's log\n"
     "  feed      print the log as NDJSON feed lines (the input of verify --ndjson)\n"
+    "  bench     load a running ledgerd with POST /v1/events; events/s and latency\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
     "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   if (command == "keys") return ledgerctl::RunKeys(args);
   if (command == "append") return ledgerctl::RunAppend(args);
   if (command == "feed") return ledgerctl::RunFeed(args);
+  if (command == "bench") return ledgerctl::RunBench(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;
 }
