@@ -4,6 +4,8 @@
 //   ledgerctl keys     generate a signing key, show the verifier keys
 //   ledgerctl append   offline bulk import of NDJSON commands (ledgerd stopped)
 //   ledgerctl feed     print the log as NDJSON feed lines
+//   ledgerctl replay   rebuild the read models into a new generation and swap it in
+//   ledgerctl views-digest  the digest of the served read models and their positions
 //
 // Exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure.
 #include <cstdio>
@@ -27,6 +29,9 @@ constexpr const char* kUsage =
     "  keys      'keys generate' a signing key file, 'keys show' the verifier keys\n"
     "  append    import commands from an NDJSON file into a stopped ledger's log\n"
     "  feed      print the log as NDJSON feed lines (the input of verify --ndjson)\n"
+    "  replay    rebuild the read models from the log (optionally to a point) and swap\n"
+    "            them in, also under a running ledgerd\n"
+    "  views-digest  the digest of the read models and the log positions they reflect\n"
     "  bench     load a running ledgerd with POST /v1/events; events/s and latency\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
@@ -49,6 +54,8 @@ int main(int argc, char** argv) {
   if (command == "keys") return ledgerctl::RunKeys(args);
   if (command == "append") return ledgerctl::RunAppend(args);
   if (command == "feed") return ledgerctl::RunFeed(args);
+  if (command == "replay") return ledgerctl::RunReplay(args);
+  if (command == "views-digest") return ledgerctl::RunViewsDigest(args);
   if (command == "bench") return ledgerctl::RunBench(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;

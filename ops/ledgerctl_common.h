@@ -49,5 +49,7 @@ int RunVerify(const std::vector<std::string>& args);
 int RunKeys(const std::vector<std::string>& args);
 int RunAppend(const std::vector<std::string>& args);
 int RunFeed(const std::vector<std::string>& args);
+int RunReplay(const std::vector<std::string>& args);
+int RunViewsDigest(const std::vector<std::string>& args);
 
 }  // namespace ledgerctl

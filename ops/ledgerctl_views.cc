@@ -1,0 +1,195 @@
+// ledgerctl replay: rebuild the read models from the log into a new generation and
+// swap it in (a running ledgerd keeps serving the old one until it has caught up).
+// ledgerctl views-digest: the digest of the served views and the positions they reflect.
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdio>
+
+#include "ledger/embedded_log.h"
+#include "ledger/keys.h"
+#include "ops/ledgerctl_common.h"
+#include "projections/views.h"
+#include "schemas/record_state.h"
+
+namespace ledgerctl {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr std::string_view kReplay = "replay";
+constexpr std::string_view kDigest = "views-digest";
+
+fs::path ViewsDir(const fs::path& data) { return data / "views"; }
+
+// "P:SEQ[,P:SEQ...]" (last ledgerseq to include) as stop_at (next ledgerseq) per
+// partition; partitions not named are replayed to the end the log has now.
+ledger::Result<std::vector<uint64_t>> ParseUntilSeq(const std::string& text,
+                                                    const ledger::EventLog& log) {
+  std::vector<uint64_t> stop_at(log.partitions());
+  for (uint32_t p = 0; p < log.partitions(); ++p) stop_at[p] = log.End(p);
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    const size_t colon = item.find(':');
+    uint32_t p = 0;
+    uint64_t seq = 0;
+    bool ok = colon != std::string_view::npos && colon > 0;
+    if (ok) {
+      auto [pe, pc] = std::from_chars(item.data(), item.data() + colon, p);
+      auto [se, sc] = std::from_chars(item.data() + colon + 1, item.data() + item.size(), seq);
+      ok = pc == std::errc() && pe == item.data() + colon && sc == std::errc() &&
+           se == item.data() + item.size();
+    }
+    if (!ok || p >= log.partitions()) {
+      return ledger::Status::Invalid("--until-seq: \"" + std::string(item) +
+                                     "\" is not PARTITION:LEDGERSEQ with a partition below " +
+                                     std::to_string(log.partitions()));
+    }
+    if (seq >= log.End(p)) {
+      return ledger::Status::Invalid("--until-seq: partition " + std::to_string(p) + " holds " +
+                                     std::to_string(log.End(p)) + " events; there is no ledgerseq " +
+                                     std::to_string(seq));
+    }
+    stop_at[p] = seq + 1;
+  }
+  return stop_at;
+}
+
+// "P:N" for each partition: N events applied (the next ledgerseq).
+std::string PositionsText(const std::vector<uint64_t>& positions) {
+  std::string out;
+  for (size_t p = 0; p < positions.size(); ++p) {
+    out += (p ? " " : "") + std::to_string(p) + ":" + std::to_string(positions[p]);
+  }
+  return out;
+}
+
+}  // namespace
+
+int RunReplay(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  auto add = options.add_options();
+  add("data", po::value<std::string>()->required(), "the data dir: reads DIR/log, writes DIR/views");
+  add("until", po::value<std::string>(),
+      "RFC 3339: only events recorded at or before this time (the views as they were then)");
+  add("until-seq", po::value<std::string>(),
+      "P:SEQ[,P:SEQ...]: in partition P only events up to ledgerseq SEQ; other partitions "
+      "to the end the log has when the replay starts");
+  add("threads", po::value<unsigned>()->default_value(4), "projecting threads");
+  Parsed parsed = Parse(
+      kReplay, "replay --data DIR [--until RFC3339 | --until-seq P:SEQ[,P:SEQ...]]",
+      "Rebuilds every read model from the log into a new generation of DIR/views,\n"
+      "checking every event again (chains and signatures), then makes it the active one.\n"
+      "A running ledgerd keeps answering from the old views, lets the new ones catch up\n"
+      "with the log, then swaps them in; a stopped one serves them when started.\n"
+      "With --until or --until-seq the new views are pinned there: they do not follow the\n"
+      "log (ledgerd reports them not ready) until a replay without limits replaces them.\n"
+      "Prints the digest of the new views (see views-digest).",
+      options, args);
+  if (parsed.done) return parsed.exit;
+  const fs::path data = parsed.vm["data"].as<std::string>();
+  if (parsed.vm.count("until") && parsed.vm.count("until-seq"))
+    return Fail(kReplay, "give --until or --until-seq, not both", kExitUsage);
+  std::optional<ledger::Micros> until;
+  if (parsed.vm.count("until")) {
+    until = ledger::ParseRfc3339(parsed.vm["until"].as<std::string>());
+    if (!until) {
+      return Fail(kReplay, "--until: \"" + parsed.vm["until"].as<std::string>() +
+                               "\" is not an RFC 3339 date-time",
+                  kExitUsage);
+    }
+  }
+  if (!fs::is_directory(LogDir(data)))
+    return Fail(kReplay, "no event log at " + LogDir(data).string(), kExitUsage);
+  // Read-only: works beside a running ledgerd, on the log as it is when opened.
+  auto log = ledger::EmbeddedLog::Open(LogDir(data), {.read_only = true});
+  if (!log.ok()) return Fail(kReplay, log.status());
+  auto keys = ledger::LoadVerifierKeys(VerifierKeysFile(data));
+  if (!keys.ok()) return Fail(kReplay, keys.status());
+  std::vector<uint64_t> stop_at;
+  if (parsed.vm.count("until-seq")) {
+    auto parsed_seq = ParseUntilSeq(parsed.vm["until-seq"].as<std::string>(), **log);
+    if (!parsed_seq.ok()) return Fail(kReplay, parsed_seq.status());
+    stop_at = std::move(*parsed_seq);
+  }
+  const fs::path root = ViewsDir(data);
+  auto build = projections::CreateBuildDir(root);
+  if (!build.ok()) return Fail(kReplay, build.status());
+  const projections::Models models{schemas::ApplyToRecordState,
+                                   projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
+  projections::ReplayOptions replay_options{.until = until, .stop_at = stop_at};
+  replay_options.runner.threads_max = std::max(1u, parsed.vm["threads"].as<unsigned>());
+  auto report = projections::Replay(*build, **log, *keys, models, replay_options);
+  if (!report.ok()) {
+    std::error_code ec;
+    fs::remove_all(*build, ec);
+    return Fail(kReplay, "nothing was swapped in: " + report.status().ToString(),
+                report.status().code() == ledger::Code::kCorruption ? kExitVerifyFailed
+                                                                    : kExitFailure);
+  }
+  auto name = projections::PublishGeneration(root, *build);
+  if (!name.ok()) return Fail(kReplay, name.status());
+  std::printf("replayed %llu events into %s\n", static_cast<unsigned long long>(report->events),
+              name->c_str());
+  std::printf("positions: %s\n", PositionsText(report->positions).c_str());
+  if (until || !stop_at.empty()) {
+    std::printf("pinned: %s\n",
+                projections::EncodePin({.until = until, .stop_at = stop_at}).c_str());
+  }
+  std::printf("digest: %s\n", report->digest.c_str());
+  std::printf("active: %s (a running ledgerd swaps it in once it has caught up)\n",
+              name->c_str());
+  return kExitOk;
+}
+
+int RunViewsDigest(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  auto add = options.add_options();
+  add("data", po::value<std::string>()->required(), "the data dir: reads DIR/views");
+  add("json", "print one JSON object");
+  Parsed parsed = Parse(
+      kDigest, "views-digest --data DIR [--json]",
+      "Prints the deterministic digest of the active generation of views (SHA-256 over\n"
+      "every model and position, in key order) and the log positions they reflect, as\n"
+      "P:N (N events of partition P applied). Views built by live projection and by a\n"
+      "replay of the same events have the same digest. Reads the views read-only, so it\n"
+      "works beside a running ledgerd (which may move on meanwhile).",
+      options, args);
+  if (parsed.done) return parsed.exit;
+  const fs::path root = ViewsDir(parsed.vm["data"].as<std::string>());
+  auto name = projections::ReadActive(root);
+  if (!name.ok()) return Fail(kDigest, name.status());
+  if (name->empty()) return Fail(kDigest, "no views at " + root.string(), kExitUsage);
+  auto store = projections::ViewStore::OpenReadOnly(root / *name);
+  if (!store.ok()) return Fail(kDigest, store.status());
+  auto digest = (*store)->Digest();
+  if (!digest.ok()) return Fail(kDigest, digest.status());
+  std::vector<uint64_t> positions;
+  for (uint32_t p = 0; p < (*store)->partitions(); ++p) {
+    auto position = (*store)->GetPosition(p);
+    if (!position.ok()) return Fail(kDigest, position.status());
+    positions.push_back(position->next_seq);
+  }
+  auto pin = projections::ReadPin(**store);
+  if (!pin.ok()) return Fail(kDigest, pin.status());
+  if (parsed.vm.count("json")) {
+    json::object o{{"generation", *name}, {"digest", *digest}};
+    json::array p;
+    for (uint64_t n : positions) p.push_back(n);
+    o["positions"] = std::move(p);
+    if (*pin) o["pinned"] = json::parse(projections::EncodePin(**pin));
+    std::printf("%s\n", json::serialize(o).c_str());
+  } else {
+    std::printf("generation: %s\n", name->c_str());
+    std::printf("positions: %s\n", PositionsText(positions).c_str());
+    if (*pin) std::printf("pinned: %s\n", projections::EncodePin(**pin).c_str());
+    std::printf("digest: %s\n", digest->c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace ledgerctl
