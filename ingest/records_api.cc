@@ -325,6 +325,10 @@ std::string RecordsApi::MetricsText() const {
     stopped += "ledger_projection_stopped" + label + (p.failed ? "1" : "0") + "\n";
   }
   return lag + stopped +
+         "# HELP ledger_views_bytes Approximate size of the served views (SST files and "
+         "memtables)\n"
+         "# TYPE ledger_views_bytes gauge\n"
+         "ledger_views_bytes " + std::to_string(g->store->ApproximateBytes()) + "\n" +
          "# HELP ledger_views_pinned 1 while the served views are pinned by a replay\n"
          "# TYPE ledger_views_pinned gauge\n"
          "ledger_views_pinned " + (g->pin ? "1" : "0") + "\n" +

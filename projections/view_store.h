@@ -73,6 +73,9 @@ class ViewStore {
   // views reached digest the same as those live views.
   ledger::Result<std::string> Digest() const;
 
+  // SST files plus memtables of every family (for /metrics).
+  uint64_t ApproximateBytes() const;
+
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(Family family) const { return cfs_[static_cast<size_t>(family)]; }
 
