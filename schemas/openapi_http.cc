@@ -1,0 +1,287 @@
+// The response bodies of the HTTP API (docs/API.md) as JSON Schemas, and the
+// parameters and error responses the routes share. The shapes follow ingest/api.cc and
+// ingest/records_api.cc, which this library does not depend on: a change to a body
+// there needs the same change here (docs/API.md is the common reference).
+#include <boost/json/array.hpp>
+#include <utility>
+
+#include "schemas/openapi_internal.h"
+
+namespace schemas::openapi {
+namespace json = boost::json;
+namespace {
+
+json::object String(std::string_view description) {
+  return {{"type", "string"}, {"description", description}};
+}
+
+json::object Integer(std::string_view description, int64_t minimum = 0) {
+  return {{"type", "integer"}, {"minimum", minimum}, {"description", description}};
+}
+
+json::object Boolean(std::string_view description) {
+  return {{"type", "boolean"}, {"description", description}};
+}
+
+json::object Time(std::string_view description) {
+  return {{"type", "string"}, {"format", "date-time"}, {"description", description}};
+}
+
+json::object ArrayOf(std::string_view item, std::string_view description) {
+  return {{"type", "array"}, {"items", RefTo(item)}, {"description", description}};
+}
+
+json::object Object(std::string_view description, json::array required, json::object properties,
+                    bool closed = false) {
+  json::object s{{"type", "object"}, {"description", description}};
+  if (!required.empty()) s["required"] = std::move(required);
+  s["properties"] = std::move(properties);
+  if (closed) s["additionalProperties"] = false;
+  return s;
+}
+
+void AddAppendSchemas(json::object& out) {
+  out["Appended"] =
+      Object("One appended event",
+             {"id", "partition", "ledgerseq", "streamversion", "hash", "time", "replayed"},
+             {{"id", String("The event's id: the command's id, or a UUIDv7 the writer generated")},
+              {"partition", Integer("The partition it is in")},
+              {"ledgerseq", Integer("Its 0-based position in the partition; read your writes with "
+                                    "?after=<partition>:<ledgerseq>")},
+              {"streamversion", Integer("The record's version after it (1-based)", 1)},
+              {"hash", RefTo("Hash")},
+              {"time", Time("Recorded time, RFC 3339 UTC with 6 fractional digits")},
+              {"replayed",
+               Boolean("True when the id was appended before with the same content: nothing was "
+                       "appended again")}});
+  out["AppendResult"] = Object("The events, in the order of the request", {"events"},
+                               {{"events", ArrayOf("Appended", "One per command")}});
+  out["Hash"] = {{"type", "string"},
+                 {"pattern", "^[0-9a-f]{64}$"},
+                 {"description", "Leaf hash: lower-case hex SHA-256(0x00 || canonical bytes)"}};
+  out["Violation"] = Object(
+      "One problem with the request", {"pointer", "reason"},
+      {{"pointer", String("RFC 6901 pointer into the request: /events/2/data/lines/0/quantity, "
+                          "/query/<name>, /path/<name>; \"\" for the whole request")},
+       {"reason", String("What is wrong, in English")}});
+  out["Problem"] = Object(
+      "RFC 9457 problem details, with every violation found",
+      {"type", "title", "status", "detail", "violations"},
+      {{"type", String("about:blank")},
+       {"title", String("Short summary of the status")},
+       {"status", {{"type", "integer"}, {"minimum", 400}, {"maximum", 599}}},
+       {"detail", String("What went wrong")},
+       {"violations", ArrayOf("Violation", "Every violation found (at most 101)")},
+       {"currentversion", Integer("On a 409 for expectedversion: the record's current version")}});
+}
+
+json::object RecordSchema() {
+  return Object(
+      "A record's current state, or its state as of a time (asof, asof_time and events are "
+      "then present; hash, updated and updated_occurredat are not)",
+      {"kind", "id", "subject", "version", "created", "state"},
+      {{"kind", RefTo("RecordKind")},
+       {"id", RefTo("Id")},
+       {"subject", String("<kind>/<id>")},
+       {"version", Integer("The record's streamversion; pass it as expectedversion", 1)},
+       {"hash", RefTo("Hash")},
+       {"created", Time("Recorded time of the first event")},
+       {"updated", Time("Recorded time of the last event")},
+       {"updated_occurredat", Time("Business time of the last event")},
+       {"state",
+        {{"type", "object"},
+         {"description",
+          "Domain fields folded from the record's events (schemas/README.md, "
+          "record state)"}}},
+       {"asof", String("The asof or asof_business parameter, as given")},
+       {"asof_time", Time("Recorded time of the last event included")},
+       {"events", Integer("Events included")}});
+}
+
+void AddRecordSchemas(json::object& out) {
+  out["Record"] = RecordSchema();
+  out["Change"] =
+      Object("One field-level change (arrays compare whole)", {"path"},
+             {{"path", String("RFC 6901 path into the state")},
+              {"old", {{"description", "The value before; absent for an added field"}}},
+              {"new", {{"description", "The value after; absent for a removed field"}}}});
+  out["HistoryEntry"] =
+      Object("One event of a record's audit trail",
+             {"version", "type", "id", "actor", "time", "occurredat", "partition", "ledgerseq",
+              "hash", "changes"},
+             {{"version", Integer("The record's version after the event", 1)},
+              {"type", String("Event type")},
+              {"id", String("Event id")},
+              {"actor", String("Who caused it")},
+              {"time", Time("Recorded time")},
+              {"occurredat", Time("Business time")},
+              {"partition", Integer("Partition")},
+              {"ledgerseq", Integer("Position in the partition")},
+              {"hash", RefTo("Hash")},
+              {"changes", ArrayOf("Change", "What the event changed in the state")},
+              {"correlationid", String("When the event has one")},
+              {"causationid", String("When the event has one")}});
+  out["HistoryPage"] =
+      Object("A page of a record's history, oldest first", {"subject", "entries"},
+             {{"subject", String("<kind>/<id>")},
+              {"entries", ArrayOf("HistoryEntry", "Entries after after_version")},
+              {"next", Integer("The after_version of the next page; absent at the end", 1)}});
+  out["RecordList"] =
+      Object("A page of records matching the filters", {"records"},
+             {{"records", ArrayOf("Record", "The records")},
+              {"cursor", String("Pass back as cursor for the next page; absent at the end")}});
+  json::object more{
+      {"type", "object"},
+      {"description",
+       "For each kind with more records than limit: the cursor of "
+       "GET /v1/records/{kind}?account={id} for the next page"},
+      {"propertyNames",
+       {{"enum", {"contact", "opportunity", "activity", "contract", "order", "ticket"}}}},
+      {"additionalProperties", {{"type", "string"}}}};
+  out["Related"] = Object(
+      "An account and the records that refer to it, at most limit of each kind",
+      {"account", "contacts", "opportunities", "activities", "contracts", "orders", "tickets"},
+      {{"account", RefTo("Record")},
+       {"contacts", ArrayOf("Record", "Its contacts")},
+       {"opportunities", ArrayOf("Record", "Its opportunities")},
+       {"activities", ArrayOf("Record", "Its activities")},
+       {"contracts", ArrayOf("Record", "Its contracts")},
+       {"orders", ArrayOf("Record", "Its orders")},
+       {"tickets", ArrayOf("Record", "Its tickets")},
+       {"more", std::move(more)}});
+}
+
+json::object EventSchema() {
+  return Object(
+      "A recorded event: a CloudEvents 1.0 object with the ledger's extensions "
+      "(docs/FORMAT.md)",
+      {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data",
+       "schemaversion", "occurredat", "actor", "streamversion", "streamprev", "partition",
+       "ledgerseq", "ledgerprev"},
+      {{"specversion", {{"const", "1.0"}}},
+       {"id", String("Unique in the ledger")},
+       {"source", String("The ledger's name")},
+       {"type", String("Event type, e.g. opportunity.stage_changed")},
+       {"subject", String("<kind>/<id>")},
+       {"time", Time("Recorded time, RFC 3339 UTC with 6 fractional digits")},
+       {"datacontenttype", {{"const", "application/json"}}},
+       {"data", {{"type", "object"}, {"description", "The event's data (Command schemas)"}}},
+       {"schemaversion", Integer("Version of the data schema", 1)},
+       {"occurredat", Time("Business time")},
+       {"actor", String("Who caused it")},
+       {"streamversion", Integer("1-based position in the subject's stream", 1)},
+       {"streamprev", String("Leaf hash of the subject's previous event; \"\" for the first")},
+       {"partition", Integer("The partition")},
+       {"ledgerseq", Integer("0-based position in the partition")},
+       {"ledgerprev", String("Leaf hash of the partition's previous event; \"\" for the first")},
+       {"correlationid", String("Optional")},
+       {"causationid", String("Optional")}},
+      true);
+}
+
+void AddFeedSchemas(json::object& out) {
+  out["Event"] = EventSchema();
+  out["FeedLine"] =
+      Object("One line of the NDJSON feed: the event and its signature", {"event", "sig", "kid"},
+             {{"event", RefTo("Event")},
+              {"sig", String("Base64 Ed25519 signature over the event's leaf hash")},
+              {"kid",
+               {{"type", "string"},
+                {"pattern", "^[0-9a-f]{8}$"},
+                {"description", "Id of the signing key (GET /v1/keys)"}}}},
+             true);
+  out["Key"] = Object(
+      "A public key the ledger has signed with", {"kid", "name", "publickey", "algorithm", "vkey"},
+      {{"kid", {{"type", "string"}, {"pattern", "^[0-9a-f]{8}$"}}},
+       {"name", String("Key name (C2SP signed note)")},
+       {"publickey", String("Base64 of the 32-byte Ed25519 public key")},
+       {"algorithm", {{"const", "ed25519"}}},
+       {"vkey", String("Verifier key: <name>+<kid>+<base64(0x01 || public key)>")}});
+  out["Keys"] = Object("Every key the ledger has signed with", {"keys"},
+                       {{"keys", ArrayOf("Key", "Oldest first")}});
+}
+
+void AddOperationSchemas(json::object& out) {
+  out["PartitionProgress"] =
+      Object("One partition's projection", {"partition", "applied", "lag"},
+             {{"partition", Integer("Partition")},
+              {"applied", Integer("Events applied (the next ledgerseq to apply)")},
+              {"lag", Integer("Events in the log not yet applied")},
+              {"error", String("Why the projection stopped, when it did")}});
+  json::object pinned =
+      Object("Present while the served views are pinned by a replay", {},
+             {{"until", Time("Only events recorded at or before this")},
+              {"stop_at",
+               {{"type", "array"},
+                {"items", {{"type", "integer"}, {"minimum", 0}}},
+                {"description", "Per partition, the ledgerseq to stop before"}}}});
+  out["Ready"] = Object(
+      "Whether the read models have caught up with the log", {"ready", "generation", "partitions"},
+      {{"ready", Boolean("Every partition within 1,000 events of the log, none stopped, "
+                         "not pinned")},
+       {"generation", String("The generation of views served")},
+       {"partitions", ArrayOf("PartitionProgress", "One per partition")},
+       {"pinned", std::move(pinned)}});
+  out["Health"] = Object("The process serves", {"status"}, {{"status", {{"const", "ok"}}}});
+}
+
+json::object ProblemResponse(std::string_view description) {
+  return {{"description", description},
+          {"content", {{"application/problem+json", {{"schema", RefTo("Problem")}}}}}};
+}
+
+}  // namespace
+
+json::object HttpSchemas() {
+  json::object out;
+  AddAppendSchemas(out);
+  AddRecordSchemas(out);
+  AddFeedSchemas(out);
+  AddOperationSchemas(out);
+  return out;
+}
+
+json::object HttpResponses() {
+  json::object retry{{"description", "Seconds to wait before retrying"},
+                     {"schema", {{"type", "integer"}}}};
+  json::object unavailable = ProblemResponse(
+      "The server cannot answer now: the log cannot take the append, the append queue is "
+      "full, too many followed feeds, or the read models did not reach ?after in time");
+  unavailable["headers"] = {{"Retry-After", std::move(retry)}};
+  return {{"BadRequest", ProblemResponse("The request is malformed; every violation is listed")},
+          {"NotFound", ProblemResponse("A record the request refers to does not exist")},
+          {"Conflict", ProblemResponse("expectedversion differs from the record's version, the "
+                                       "record exists already, or the id was used for "
+                                       "different content")},
+          {"ContentTooLarge", ProblemResponse("The body is over --body-bytes-max (4 MiB)")},
+          {"UnsupportedMediaType", ProblemResponse("The body is not application/json")},
+          {"UnprocessableContent",
+           ProblemResponse("The record's state forbids the event (an illegal transition)")},
+          {"ServiceUnavailable", std::move(unavailable)}};
+}
+
+json::object HttpParameters() {
+  json::object kind{{"name", "kind"},
+                    {"in", "path"},
+                    {"required", true},
+                    {"description", "The record kind"},
+                    {"schema", RefTo("RecordKind")}};
+  json::object id{{"name", "id"},
+                  {"in", "path"},
+                  {"required", true},
+                  {"description", "The record id, e.g. OPP-2025-0042"},
+                  {"schema", RefTo("Id")}};
+  json::object after{
+      {"name", "after"},
+      {"in", "query"},
+      {"description",
+       "Read your writes: log positions PARTITION:LEDGERSEQ (from an append's response), "
+       "comma-separated. The answer waits until the read models include each of them; 503 "
+       "(with Retry-After) if they do not within --read-wait-ms, 400 if malformed or never "
+       "appended."},
+      {"schema", {{"type", "string"}, {"pattern", "^[0-9]+:[0-9]+(?:,[0-9]+:[0-9]+)*$"}}},
+      {"example", "2:41,3:17"}};
+  return {{"Kind", std::move(kind)}, {"RecordId", std::move(id)}, {"After", std::move(after)}};
+}
+
+}  // namespace schemas::openapi

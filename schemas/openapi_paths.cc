@@ -1,0 +1,229 @@
+// The routes of docs/API.md as OpenAPI path items: parameters, request bodies and
+// every status code each route answers with.
+#include <boost/json/array.hpp>
+#include <cstdint>
+#include <utility>
+
+#include "schemas/openapi_internal.h"
+
+namespace schemas::openapi {
+namespace json = boost::json;
+namespace {
+
+// Limits of the routes (ingest/feed.h, projections/queries.h).
+constexpr int64_t kFeedLinesDefault = 1000;
+constexpr int64_t kFeedLinesMax = 10000;
+constexpr int64_t kHistoryLimitMax = 1000;
+constexpr int64_t kListLimitDefault = 100;
+constexpr int64_t kListLimitMax = 1000;
+constexpr int64_t kVersionMax = UINT32_MAX;  // of after_version
+
+json::object ParamRef(std::string_view name) {
+  return {{"$ref", "#/components/parameters/" + std::string(name)}};
+}
+
+json::object ResponseRef(std::string_view name, std::string_view description = "") {
+  json::object r{{"$ref", "#/components/responses/" + std::string(name)}};
+  if (!description.empty()) r["description"] = description;
+  return r;
+}
+
+json::object Param(std::string_view name, std::string_view in, std::string_view description,
+                   json::object schema, bool required = false) {
+  json::object p{{"name", name}, {"in", in}};
+  if (required) p["required"] = true;
+  p["description"] = description;
+  p["schema"] = std::move(schema);
+  return p;
+}
+
+json::object Query(std::string_view name, std::string_view description, json::object schema) {
+  return Param(name, "query", description, std::move(schema));
+}
+
+json::object Limit(int64_t default_value, int64_t max) {
+  return {{"type", "integer"}, {"minimum", 1}, {"maximum", max}, {"default", default_value}};
+}
+
+json::object Json(std::string_view description, std::string_view schema) {
+  return {{"description", description},
+          {"content", {{"application/json", {{"schema", RefTo(schema)}}}}}};
+}
+
+json::object Operation(std::string_view id, std::string_view tag, std::string_view summary,
+                       std::string_view description) {
+  return {{"operationId", id}, {"tags", {tag}}, {"summary", summary}, {"description", description}};
+}
+
+json::object AppendEvents() {
+  json::object op =
+      Operation("appendEvents", "events", "Append one event command or an atomic batch",
+                "Validates every command against its type's schema and the record's state, then "
+                "appends all of them or none; answers once they are durable (fsynced). Nothing is "
+                "appended for a rejected request.");
+  op["parameters"] = {
+      Param("Ledger-Actor", "header",
+            "Who is acting (default user:anonymous); recorded as the events' actor",
+            {{"type", "string"}, {"maxLength", 160}, {"default", "user:anonymous"}})};
+  json::object body{{"oneOf", {RefTo("Command"), RefTo("Batch")}}};
+  op["requestBody"] = {{"required", true},
+                       {"content", {{"application/json", {{"schema", std::move(body)}}}}}};
+  op["responses"] = {
+      {"201", Json("Appended (or replayed: the same id with the same content)", "AppendResult")},
+      {"400",
+       ResponseRef("BadRequest", "Malformed JSON, unknown or missing fields, schema violations")},
+      {"404", ResponseRef("NotFound")},
+      {"409", ResponseRef("Conflict")},
+      {"413", ResponseRef("ContentTooLarge")},
+      {"415", ResponseRef("UnsupportedMediaType")},
+      {"422", ResponseRef("UnprocessableContent")},
+      {"503", ResponseRef("ServiceUnavailable",
+                          "The log cannot take the append now, or the append queue is full")}};
+  return op;
+}
+
+json::object ReadFeed() {
+  json::object op = Operation(
+      "readFeed", "events", "The signed event feed of one partition",
+      "One line per event (application/x-ndjson), each a FeedLine, from ledgerseq `from`. "
+      "Each line verifies on its own (docs/FORMAT.md). With follow=true the response stays "
+      "open and carries each new event as it is appended.");
+  op["parameters"] = {
+      Param("partition", "query", "The partition, 0 to the partition count - 1",
+            {{"type", "integer"}, {"minimum", 0}}, true),
+      Query("from", "The first ledgerseq", {{"type", "integer"}, {"minimum", 0}, {"default", 0}}),
+      Query("limit", "At most this many lines", Limit(kFeedLinesDefault, kFeedLinesMax)),
+      Query("follow", "Keep the response open and send new events as they are appended",
+            {{"type", "boolean"}, {"default", false}})};
+  json::object next{{"description", "The from of the next page"},
+                    {"schema", {{"type", "integer"}, {"minimum", 0}}}};
+  json::object lines{{"description", "One FeedLine per line"},
+                     {"headers", {{"Ledger-Next", std::move(next)}}},
+                     {"content", {{"application/x-ndjson", {{"schema", RefTo("FeedLine")}}}}}};
+  op["responses"] = {{"200", std::move(lines)},
+                     {"400", ResponseRef("BadRequest", "A query problem, each at /query/<name>")},
+                     {"503", ResponseRef("ServiceUnavailable", "Too many followed feeds (64)")}};
+  return op;
+}
+
+json::object GetKeys() {
+  json::object op = Operation("getKeys", "events", "The ledger's public keys",
+                              "Every public key the ledger has signed with, to verify the feed");
+  op["responses"] = {{"200", Json("The keys", "Keys")}};
+  return op;
+}
+
+// The responses every /v1/records route shares besides 200.
+void AddRecordErrors(json::object& responses, std::string_view not_found) {
+  responses["400"] = ResponseRef("BadRequest", "An unknown parameter or a malformed value");
+  if (!not_found.empty()) responses["404"] = ResponseRef("NotFound", not_found);
+  responses["503"] =
+      ResponseRef("ServiceUnavailable", "The read models did not reach ?after in time");
+}
+
+json::object ListRecords() {
+  json::object op =
+      Operation("listRecords", "records", "Records of a kind matching every filter",
+                "Served from one index range scan. Ordered by subject, or by update time when no "
+                "field filter is given.");
+  op["parameters"] = {ParamRef("Kind"),
+                      Query("owner", "Owner (a ticket's handler)", RefTo("Id")),
+                      Query("stage", "Opportunity stage", {{"type", "string"}}),
+                      Query("status", "Lifecycle status", {{"type", "string"}}),
+                      Query("account", "The account's id", RefTo("Id")),
+                      Query("updated_since", "Last event recorded at or after this",
+                            {{"type", "string"}, {"format", "date-time"}}),
+                      Query("limit", "Records per page", Limit(kListLimitDefault, kListLimitMax)),
+                      Query("cursor", "The cursor of the previous page", {{"type", "string"}}),
+                      ParamRef("After")};
+  json::object responses{{"200", Json("A page of records", "RecordList")}};
+  AddRecordErrors(responses, "");
+  op["responses"] = std::move(responses);
+  return op;
+}
+
+json::object GetRecord() {
+  json::object op =
+      Operation("getRecord", "records", "A record's current state, or its state at a time",
+                "asof: the state after the last event recorded at or before that time. "
+                "asof_business: the state folded from the events that happened (occurredat) by "
+                "then, in stream order. Not both.");
+  op["parameters"] = {
+      ParamRef("Kind"), ParamRef("RecordId"),
+      Query("asof", "Recorded time, RFC 3339", {{"type", "string"}, {"format", "date-time"}}),
+      Query("asof_business", "Business time, RFC 3339",
+            {{"type", "string"}, {"format", "date-time"}}),
+      ParamRef("After")};
+  json::object responses{{"200", Json("The record", "Record")}};
+  AddRecordErrors(responses, "The record does not exist (or did not yet at that time)");
+  op["responses"] = std::move(responses);
+  return op;
+}
+
+json::object GetHistory() {
+  json::object op = Operation("getRecordHistory", "records", "A record's audit trail",
+                              "Oldest first, field-level changes per event, paged by version.");
+  op["parameters"] = {
+      ParamRef("Kind"), ParamRef("RecordId"),
+      Query("after_version", "Entries after this version (the previous page's next)",
+            {{"type", "integer"}, {"minimum", 0}, {"maximum", kVersionMax}, {"default", 0}}),
+      Query("limit", "Entries per page", Limit(kHistoryLimitMax, kHistoryLimitMax)),
+      ParamRef("After")};
+  json::object responses{{"200", Json("A page of history", "HistoryPage")}};
+  AddRecordErrors(responses, "The record does not exist");
+  op["responses"] = std::move(responses);
+  return op;
+}
+
+json::object GetRelated() {
+  json::object op =
+      Operation("getAccountRelated", "records", "An account and the records that refer to it",
+                "Its contacts, opportunities, activities, contracts, orders and tickets: one index "
+                "range scan per kind.");
+  op["parameters"] = {
+      ParamRef("RecordId"),
+      Query("limit", "Records of each kind", Limit(kListLimitDefault, kListLimitMax)),
+      ParamRef("After")};
+  json::object responses{{"200", Json("The account and its records", "Related")}};
+  AddRecordErrors(responses, "The account does not exist");
+  op["responses"] = std::move(responses);
+  return op;
+}
+
+json::object Get(json::object operation) { return {{"get", std::move(operation)}}; }
+
+json::object Operations() {
+  json::object ready = Operation(
+      "getReady", "operations", "Whether the read models have caught up",
+      "200 when every partition's projection is within 1,000 events of the log, none has "
+      "stopped on a verification failure and the views are not pinned; otherwise 503. The "
+      "body is the same either way.");
+  ready["responses"] = {{"200", Json("Ready", "Ready")}, {"503", Json("Not ready", "Ready")}};
+  json::object health =
+      Operation("getHealth", "operations", "Liveness", "200 while the process serves");
+  health["responses"] = {{"200", Json("Serving", "Health")}};
+  json::object metrics = Operation(
+      "getMetrics", "operations", "Prometheus metrics",
+      "Prometheus text format 0.0.4: requests, appends, rejects by reason, append latency, "
+      "log size, projection lag");
+  json::object text{{"text/plain; version=0.0.4", {{"schema", {{"type", "string"}}}}}};
+  metrics["responses"] = {{"200", {{"description", "The metrics"}, {"content", std::move(text)}}}};
+  return {{"/readyz", Get(std::move(ready))},
+          {"/healthz", Get(std::move(health))},
+          {"/metrics", Get(std::move(metrics))}};
+}
+
+}  // namespace
+
+json::object HttpPaths() {
+  json::object paths{{"/v1/events", {{"post", AppendEvents()}, {"get", ReadFeed()}}},
+                     {"/v1/keys", Get(GetKeys())},
+                     {"/v1/records/{kind}", Get(ListRecords())},
+                     {"/v1/records/{kind}/{id}", Get(GetRecord())},
+                     {"/v1/records/{kind}/{id}/history", Get(GetHistory())},
+                     {"/v1/records/account/{id}/related", Get(GetRelated())}};
+  for (auto& [path, item] : Operations()) paths[path] = item;
+  return paths;
+}
+
+}  // namespace schemas::openapi
