@@ -4,56 +4,17 @@
 // clearly. Nothing here asserts on speed (docs/BENCHMARKS.md).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 
-#include "tests/fixtures.h"
+#include "tests/http_fixtures.h"
 
 namespace ledger_test {
 namespace {
 
 using ::testing::HasSubstr;
 namespace json = boost::json;
-
-// A ledgerd on a free loopback port, read from the line it prints when it serves.
-class BenchServer {
- public:
-  explicit BenchServer(const fs::path& data)
-      : child_({LedgerdPath(), "--data", data.string(), "--listen", "127.0.0.1:0"},
-               data.parent_path() / "ledgerd.err") {
-    auto line = child_.ReadLine();
-    EXPECT_TRUE(line.has_value()) << "ledgerd printed nothing; see "
-                                  << (data.parent_path() / "ledgerd.err");
-    if (!line) return;
-    const size_t at = line->find("127.0.0.1:");
-    EXPECT_NE(at, std::string::npos) << *line;
-    if (at != std::string::npos) port_ = std::stoul(line->substr(at + 10));
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  bool serving() const { return port_ != 0; }
-  // SIGTERM, then the exit code.
-  int Stop() {
-    child_.Signal(SIGTERM);
-    ProcessResult result;
-    child_.Finish(result);
-    return result.exit_code;
-  }
-
- private:
-  Child child_;
-  unsigned long port_ = 0;
-};
-
-// The "events: N" of ledgerctl verify over the data dir (0 when it fails).
-uint64_t VerifiedEvents(const fs::path& data) {
-  ProcessResult r = Ledgerctl({"verify", "--data", data.string()});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  const size_t at = r.out.find("\nevents: ");
-  EXPECT_NE(at, std::string::npos) << r.out;
-  return at == std::string::npos ? 0 : std::stoull(r.out.substr(at + 9));
-}
 
 double Number(const json::object& report, std::string_view key) {
   const json::value* v = report.if_contains(key);
@@ -65,7 +26,7 @@ TEST(LedgerctlBench, EveryAcknowledgedEventIsInTheLog) {
   TempDir dir;
   const fs::path data = dir / "data";
   {
-    BenchServer server(data);
+    Ledgerd server(data);
     ASSERT_TRUE(server.serving());
     ProcessResult r = Ledgerctl({"bench", "--url", server.url(), "--events", "2000", "--clients",
                                  "4", "--batch", "50", "--json"});
@@ -98,7 +59,7 @@ TEST(LedgerctlBench, EveryAcknowledgedEventIsInTheLog) {
     EXPECT_LE(p999, max);
     ASSERT_TRUE(report.contains("errors")) << r.out;
     EXPECT_TRUE(report.at("errors").is_object() && report.at("errors").as_object().empty());
-    EXPECT_EQ(server.Stop(), 0);
+    EXPECT_EQ(server.Stop().exit_code, 0);
   }
   EXPECT_EQ(VerifiedEvents(data), 2000u);
 }
@@ -109,7 +70,7 @@ TEST(LedgerctlBench, TheMixAndTheActivitiesAreValidCommands) {
   TempDir dir;
   const fs::path data = dir / "data";
   {
-    BenchServer server(data);
+    Ledgerd server(data);
     ASSERT_TRUE(server.serving());
     ProcessResult mix = Ledgerctl({"bench", "--url", server.url(), "--mix", "--events", "300",
                                    "--warmup", "30", "--clients", "3", "--batch", "7"});
@@ -119,7 +80,7 @@ TEST(LedgerctlBench, TheMixAndTheActivitiesAreValidCommands) {
                                           "--events", "200", "--clients", "2", "--batch", "1"});
     ASSERT_EQ(activities.exit_code, 0) << activities.err;
     EXPECT_THAT(activities.out, HasSubstr("events acknowledged  200 (0 replayed)"));
-    EXPECT_EQ(server.Stop(), 0);
+    EXPECT_EQ(server.Stop().exit_code, 0);
   }
   EXPECT_EQ(VerifiedEvents(data), 30u + 300u + 200u);
 }

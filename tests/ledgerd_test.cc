@@ -5,98 +5,15 @@
 #include <signal.h>
 
 #include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <fstream>
+#include <mutex>
 #include <set>
 #include <thread>
 
-#include "tests/fixtures.h"
+#include "tests/http_fixtures.h"
 
 namespace ledger_test {
 namespace {
-
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
-
-// A started ledgerd; its port is read from the line it prints when it serves.
-class Ledgerd {
- public:
-  explicit Ledgerd(const fs::path& data)
-      : child_({LedgerdPath(), "--data", data.string(), "--listen", "127.0.0.1:0"},
-               data.parent_path() / "ledgerd.err") {
-    auto line = child_.ReadLine();
-    EXPECT_TRUE(line.has_value()) << "ledgerd printed nothing; see "
-                                  << (data.parent_path() / "ledgerd.err");
-    if (!line) return;
-    size_t colon = line->find("127.0.0.1:");
-    EXPECT_NE(colon, std::string::npos) << *line;
-    port_ = static_cast<uint16_t>(std::stoul(line->substr(colon + 10)));
-  }
-  uint16_t port() const { return port_; }
-  // SIGTERM, then the exit code.
-  ProcessResult Stop() {
-    child_.Signal(SIGTERM);
-    ProcessResult result;
-    child_.Finish(result);
-    return result;
-  }
-
- private:
-  Child child_;
-  uint16_t port_ = 0;
-};
-
-struct Reply {
-  int status = 0;  // 0: the connection failed
-  std::string body;
-};
-
-Reply Request(uint16_t port, http::verb verb, const std::string& target, const std::string& body) {
-  try {
-    asio::io_context io;
-    tcp::socket s(io);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    http::request<http::string_body> req(verb, target, 11);
-    req.set(http::field::host, "localhost");
-    req.set(http::field::content_type, "application/json");
-    req.set("Ledger-Actor", "user:li.wei");
-    req.body() = body;
-    req.prepare_payload();
-    http::write(s, req);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(s, buffer, res);
-    return {static_cast<int>(res.result_int()), res.body()};
-  } catch (const std::exception&) {
-    return {};
-  }
-}
-
-Reply Post(uint16_t port, const std::string& body) {
-  return Request(port, http::verb::post, "/v1/events", body);
-}
-
-std::vector<std::string> Lines(const fs::path& file) {
-  std::ifstream in(file);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
-// Runs ledgerctl verify and returns the "events: N" it reports (0 on failure).
-uint64_t VerifiedEvents(const fs::path& data) {
-  ProcessResult r = Ledgerctl({"verify", "--data", data.string()});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  size_t at = r.out.find("\nevents: ");
-  EXPECT_NE(at, std::string::npos) << r.out;
-  return at == std::string::npos ? 0 : std::stoull(r.out.substr(at + 9));
-}
 
 TEST(Ledgerd, ServesTheStoryRefusesBadEventsAndStopsCleanly) {
   TempDir dir;
@@ -203,35 +120,6 @@ TEST(Ledgerd, SigtermWhileClientsAppendLosesNoAcknowledgedEvent) {
   for (const std::string& id : acknowledged) {
     EXPECT_NE(feed.out.find("\"id\":\"" + id + "\""), std::string::npos)
         << id << " was acknowledged but is missing";
-  }
-}
-
-boost::json::object Get(uint16_t port, const std::string& target, int expected_status = 200) {
-  Reply r = Request(port, http::verb::get, target, "");
-  EXPECT_EQ(r.status, expected_status) << target << "\n" << r.body;
-  boost::system::error_code ec;
-  auto v = boost::json::parse(r.body, ec);
-  return !ec && v.is_object() ? v.as_object() : boost::json::object{};
-}
-
-// Waits (bounded) until /readyz reports every partition fully projected (lag 0);
-// "ready" alone allows a bounded lag.
-void WaitCaughtUp(uint16_t port) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  for (;;) {
-    Reply r = Request(port, http::verb::get, "/readyz", "");
-    boost::system::error_code ec;
-    auto v = boost::json::parse(r.body, ec);
-    bool caught_up = !ec && v.is_object() && v.as_object().contains("partitions");
-    if (caught_up) {
-      for (const auto& p : v.as_object().at("partitions").as_array()) {
-        caught_up = caught_up && p.at("lag").as_int64() == 0 && !p.as_object().contains("error");
-      }
-    }
-    if (caught_up) return;
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
-        << "the read models did not catch up: " << r.body;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

@@ -1,0 +1,266 @@
+#include "tests/http_fixtures.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <fstream>
+#include <thread>
+
+namespace ledger_test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+std::vector<std::string> LedgerdArgv(const fs::path& data, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{LedgerdPath(), "--data", data.string(), "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+fs::path StderrFile(const fs::path& data) {
+  return data.parent_path() / (data.filename().string() + "-ledgerd.err");
+}
+
+std::string Quoted(const std::string& s) { return json::serialize(json::value(s)); }
+
+}  // namespace
+
+Ledgerd::Ledgerd(const fs::path& data, const std::vector<std::string>& extra_args)
+    : child_(LedgerdArgv(data, extra_args), StderrFile(data)) {
+  auto line = child_.ReadLine();
+  EXPECT_TRUE(line.has_value()) << "ledgerd printed nothing; its stderr:\n"
+                                << ReadFile(StderrFile(data));
+  if (!line) return;
+  const size_t at = line->find("127.0.0.1:");
+  EXPECT_NE(at, std::string::npos) << *line;
+  if (at != std::string::npos) port_ = static_cast<uint16_t>(std::stoul(line->substr(at + 10)));
+}
+
+ProcessResult Ledgerd::Stop() {
+  child_.Signal(SIGTERM);
+  ProcessResult result;
+  child_.Finish(result);
+  return result;
+}
+
+void Ledgerd::Kill() {
+  child_.Kill();
+  ProcessResult result;
+  child_.Finish(result);
+  EXPECT_EQ(result.signal, SIGKILL);
+}
+
+std::string Reply::Header(std::string_view name) const {
+  auto it = headers.find(beast::string_view(name.data(), name.size()));
+  return it == headers.end() ? "" : std::string(it->value());
+}
+
+json::object Reply::Json() const {
+  return ParseObject(body, "the reply to a request (status " + std::to_string(status) + ")");
+}
+
+Reply Request(uint16_t port, http::verb verb, const std::string& target, const std::string& body,
+              const RequestOptions& options) {
+  try {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.expires_after(kRequestTimeout);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, "localhost");
+    if (!options.content_type.empty()) req.set(http::field::content_type, options.content_type);
+    req.set("Ledger-Actor", "user:li.wei");
+    for (const auto& [name, value] : options.headers) req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    http::read(stream, buffer, parser);
+    auto res = parser.release();
+    Reply reply;
+    reply.status = static_cast<int>(res.result_int());
+    reply.body = res.body();
+    reply.content_type = std::string(res[http::field::content_type]);
+    reply.headers = res.base();
+    return reply;
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+Reply Post(uint16_t port, const std::string& body) {
+  return Request(port, http::verb::post, "/v1/events", body);
+}
+
+json::object Get(uint16_t port, const std::string& target, int expected_status) {
+  Reply r = Request(port, http::verb::get, target, "");
+  EXPECT_EQ(r.status, expected_status) << target << "\n" << r.body;
+  json::error_code ec;
+  auto v = json::parse(r.body, ec);
+  return !ec && v.is_object() ? v.as_object() : json::object{};
+}
+
+void WaitCaughtUp(uint16_t port) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    Reply r = Request(port, http::verb::get, "/readyz", "");
+    json::error_code ec;
+    auto v = json::parse(r.body, ec);
+    bool caught_up = !ec && v.is_object() && v.as_object().contains("partitions");
+    if (caught_up) {
+      for (const auto& p : v.as_object().at("partitions").as_array()) {
+        caught_up = caught_up && p.at("lag").as_int64() == 0 && !p.as_object().contains("error");
+      }
+    }
+    if (caught_up) return;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "the read models did not catch up: " << r.body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::vector<std::string> Lines(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+uint64_t VerifiedEvents(const fs::path& data) {
+  ProcessResult r = Ledgerctl({"verify", "--data", data.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const size_t at = r.out.find("\nevents: ");
+  EXPECT_NE(at, std::string::npos) << r.out;
+  return at == std::string::npos ? 0 : std::stoull(r.out.substr(at + 9));
+}
+
+json::object ParseObject(std::string_view text, std::string_view what) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) {
+    ADD_FAILURE() << what << " is not a JSON object: " << text;
+    return {};
+  }
+  return std::move(v.as_object());
+}
+
+std::vector<FeedLine> ReadFeed(uint16_t port, uint32_t partition, uint64_t limit, int* pages) {
+  std::vector<FeedLine> lines;
+  uint64_t from = 0;
+  for (int page = 1; page <= 10000; ++page) {
+    if (pages != nullptr) *pages = page;
+    const std::string target = "/v1/events?partition=" + std::to_string(partition) +
+                               "&from=" + std::to_string(from) + "&limit=" + std::to_string(limit);
+    Reply r = Request(port, http::verb::get, target, "");
+    EXPECT_EQ(r.status, 200) << target << "\n" << r.body;
+    if (r.status != 200) return lines;
+    size_t count = 0;
+    for (const std::string& text : CompleteLines(r.body)) {
+      json::object line = ParseObject(text, "a feed line");
+      if (!line.contains("event") || !line.at("event").is_object()) continue;
+      lines.push_back({line.at("event").as_object(), std::string(line.at("kid").as_string()),
+                       std::string(line.at("sig").as_string())});
+      ++count;
+    }
+    const std::string next = r.Header("Ledger-Next");
+    EXPECT_EQ(next, std::to_string(from + count)) << target;
+    if (count == 0 || next.empty()) return lines;
+    from = std::stoull(next);
+  }
+  ADD_FAILURE() << "the feed of partition " << partition << " did not end";
+  return lines;
+}
+
+uint32_t Partitions(uint16_t port) {
+  Reply r = Request(port, http::verb::get, "/readyz", "");
+  json::object ready = ParseObject(r.body, "/readyz");
+  const json::value* partitions = ready.if_contains("partitions");
+  EXPECT_TRUE(partitions != nullptr && partitions->is_array()) << r.body;
+  return partitions != nullptr && partitions->is_array()
+             ? static_cast<uint32_t>(partitions->as_array().size())
+             : 0;
+}
+
+uint64_t TotalEvents(uint16_t port) {
+  uint64_t total = 0;
+  for (uint32_t p = 0, n = Partitions(port); p < n; ++p) total += ReadFeed(port, p).size();
+  return total;
+}
+
+std::multiset<std::string> ProblemPointers(const Reply& reply, int status) {
+  std::multiset<std::string> pointers;
+  EXPECT_EQ(reply.status, status) << reply.body;
+  EXPECT_EQ(reply.content_type, "application/problem+json") << reply.body;
+  json::object problem = ParseObject(reply.body, "a problem body");
+  EXPECT_EQ(problem["status"], json::value(status)) << reply.body;
+  EXPECT_TRUE(problem["title"].is_string() && !problem["title"].as_string().empty()) << reply.body;
+  const json::value& violations = problem["violations"];
+  EXPECT_TRUE(violations.is_array()) << reply.body;
+  if (!violations.is_array()) return pointers;
+  for (const json::value& v : violations.as_array()) {
+    const json::value* pointer = v.is_object() ? v.as_object().if_contains("pointer") : nullptr;
+    const json::value* reason = v.is_object() ? v.as_object().if_contains("reason") : nullptr;
+    EXPECT_TRUE(pointer != nullptr && pointer->is_string()) << json::serialize(v);
+    EXPECT_TRUE(reason != nullptr && reason->is_string() && !reason->as_string().empty())
+        << json::serialize(v);
+    if (pointer != nullptr && pointer->is_string()) pointers.insert(std::string(pointer->as_string()));
+  }
+  return pointers;
+}
+
+std::string RegisterAccount(const std::string& id, const std::string& event_id,
+                            const std::string& owner) {
+  std::string command = R"({"type":"account.registered","subject":"account/)" + id + "\"";
+  if (!event_id.empty()) command += ",\"id\":" + Quoted(event_id);
+  return command + R"(,"data":{"name":"客户 Account )" + id + R"(","owner":)" + Quoted(owner) +
+         "}}";
+}
+
+std::string RenameAccount(const std::string& id, const std::string& name, int64_t expectedversion,
+                          const std::string& event_id) {
+  std::string command = R"({"type":"account.profile_updated","subject":"account/)" + id + "\"";
+  if (expectedversion >= 0) command += ",\"expectedversion\":" + std::to_string(expectedversion);
+  if (!event_id.empty()) command += ",\"id\":" + Quoted(event_id);
+  return command + R"(,"data":{"name":)" + Quoted(name) + "}}";
+}
+
+std::vector<Appended> AppendedEvents(const Reply& reply) {
+  std::vector<Appended> out;
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  if (reply.status != 201) return out;
+  json::object body = ParseObject(reply.body, "an append reply");
+  try {
+    for (const json::value& v : body.at("events").as_array()) {
+      const json::object& e = v.as_object();
+      Appended a;
+      a.id = e.at("id").as_string();
+      a.partition = json::value_to<uint32_t>(e.at("partition"));
+      a.ledgerseq = json::value_to<uint64_t>(e.at("ledgerseq"));
+      a.streamversion = json::value_to<uint64_t>(e.at("streamversion"));
+      a.hash = e.at("hash").as_string();
+      a.time = e.at("time").as_string();
+      a.replayed = e.at("replayed").as_bool();
+      out.push_back(std::move(a));
+    }
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not an append reply (" << e.what() << "): " << reply.body;
+  }
+  return out;
+}
+
+Appended AppendOne(uint16_t port, const std::string& command) {
+  std::vector<Appended> events = AppendedEvents(Post(port, command));
+  EXPECT_EQ(events.size(), 1u) << command;
+  return events.empty() ? Appended{} : events.front();
+}
+
+}  // namespace ledger_test
