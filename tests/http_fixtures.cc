@@ -8,6 +8,9 @@
 #include <fstream>
 #include <thread>
 
+#include "ledger/canonical.h"
+#include "ledger/crypto.h"
+
 namespace ledger_test {
 namespace {
 
@@ -180,6 +183,41 @@ std::vector<FeedLine> ReadFeed(uint16_t port, uint32_t partition, uint64_t limit
   return lines;
 }
 
+ledger::PublicKey ServedKey(uint16_t port) {
+  ledger::PublicKey key;
+  json::object body = Get(port, "/v1/keys");
+  const json::value* keys = body.if_contains("keys");
+  EXPECT_TRUE(keys != nullptr && keys->is_array() && keys->as_array().size() == 1)
+      << json::serialize(body);
+  if (keys == nullptr || !keys->is_array() || keys->as_array().size() != 1) return key;
+  try {
+    const json::object& k = keys->as_array()[0].as_object();
+    EXPECT_EQ(k.at("algorithm").as_string(), "ed25519");
+    key.name = k.at("name").as_string();
+    auto raw = ledger::FromBase64(k.at("publickey").as_string());
+    EXPECT_TRUE(raw.has_value() && raw->size() == key.key.size()) << json::serialize(k);
+    if (raw && raw->size() == key.key.size()) std::copy(raw->begin(), raw->end(), key.key.begin());
+    key.id = ledger::ComputeKeyId(key.name, key.key);
+    EXPECT_EQ(k.at("kid").as_string(), key.KidHex()) << "the kid is not the key's C2SP key ID";
+    EXPECT_EQ(k.at("vkey").as_string(), key.VerifierKey());
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "a malformed key (" << e.what() << "): " << json::serialize(body);
+  }
+  return key;
+}
+
+std::string LeafHashHex(const json::object& event) {
+  return ledger::Hex(ledger::LeafHash(ledger::Canonical(json::value(event))));
+}
+
+bool SignatureVerifies(const FeedLine& line, const ledger::PublicKey& key) {
+  auto sig = ledger::FromBase64(line.sig);
+  ledger::Signature signature{};
+  if (line.kid != key.KidHex() || !sig || sig->size() != signature.size()) return false;
+  std::copy(sig->begin(), sig->end(), signature.begin());
+  return key.Verify(ledger::LeafHash(ledger::Canonical(json::value(line.event))), signature);
+}
+
 uint32_t Partitions(uint16_t port) {
   Reply r = Request(port, http::verb::get, "/readyz", "");
   json::object ready = ParseObject(r.body, "/readyz");
@@ -212,7 +250,8 @@ std::multiset<std::string> ProblemPointers(const Reply& reply, int status) {
     EXPECT_TRUE(pointer != nullptr && pointer->is_string()) << json::serialize(v);
     EXPECT_TRUE(reason != nullptr && reason->is_string() && !reason->as_string().empty())
         << json::serialize(v);
-    if (pointer != nullptr && pointer->is_string()) pointers.insert(std::string(pointer->as_string()));
+    if (pointer != nullptr && pointer->is_string())
+      pointers.insert(std::string(pointer->as_string()));
   }
   return pointers;
 }

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "ledger/keys.h"
 #include "tests/fixtures.h"
 
 namespace ledger_test {
@@ -93,6 +94,13 @@ struct FeedLine {
 // `pages` (when given) counts the requests it took.
 std::vector<FeedLine> ReadFeed(uint16_t port, uint32_t partition, uint64_t limit = 1000,
                                int* pages = nullptr);
+// The ledger's signing key as GET /v1/keys publishes it (name, base64 public key, kid);
+// fails the test unless it lists exactly one well-formed ed25519 key.
+ledger::PublicKey ServedKey(uint16_t port);
+// The leaf hash (hex) of a CloudEvent: SHA-256(0x00 || RFC 8785 canonical bytes).
+std::string LeafHashHex(const boost::json::object& event);
+// Whether the line's kid is `key`'s and its signature verifies over the event's leaf hash.
+bool SignatureVerifies(const FeedLine& line, const ledger::PublicKey& key);
 // The partition count, from /readyz.
 uint32_t Partitions(uint16_t port);
 // Events in the log over all partitions, counted from the HTTP feed.
