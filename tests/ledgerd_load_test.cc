@@ -202,6 +202,39 @@ TEST(LedgerdLoad, AFollowedFeedDeliversEachNewEventOfItsPartition) {
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
 
+// At most follow_clients_max (64) feeds are followed at once; the next is refused with
+// a 503, a follower that closes its connection frees its place, and SIGTERM stops the
+// server with all of them open.
+TEST(LedgerdLoad, FollowedFeedsAreLimitedAndAClosedOneFreesItsPlace) {
+  constexpr size_t kFollowClientsMax = 64;  // docs/API.md
+  TempDir dir;
+  Ledgerd server(dir / "data");
+  ASSERT_TRUE(server.serving());
+  const uint16_t port = server.port();
+  const std::string target = "/v1/events?partition=0&follow=true";
+  std::vector<std::unique_ptr<Follower>> followers;
+  for (size_t i = 0; i < kFollowClientsMax; ++i) {
+    followers.push_back(std::make_unique<Follower>(port, target));
+    ASSERT_EQ(followers.back()->header().result(), http::status::ok) << i;
+  }
+  Reply refused = Request(port, http::verb::get, target, "");
+  ProblemPointers(refused, 503);
+
+  followers.erase(followers.begin());  // closes its connection
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+  for (;;) {
+    auto next = std::make_unique<Follower>(port, target);
+    if (next->header().result() == http::status::ok) break;
+    ASSERT_EQ(next->header().result(), http::status::service_unavailable);
+    ASSERT_LT(SteadyClock::now(), deadline) << "the closed follower's place was not freed";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Plain requests are not followers and are served all along.
+  EXPECT_EQ(AppendOne(port, RegisterAccount("ACC-AFTER")).streamversion, 1u);
+  // Open feeds do not hold up a graceful stop.
+  EXPECT_EQ(server.Stop().exit_code, 0);
+}
+
 // Clients append while ledgerd is SIGKILLed; after a restart on the same data every
 // acknowledged event is in the log (once), the log verifies, an unacknowledged retry
 // is either replayed or appended fresh (never twice), and the read models have every
