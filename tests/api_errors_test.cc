@@ -117,6 +117,19 @@ TEST_F(ApiErrors, EnvelopeAndDataViolationsAreListedTogether) {
   ExpectNothingAppendedAndStillServing("envelope and data violations");
 }
 
+// Each problem is listed once. An "id" that is present but refused (too long, not a
+// string) also gets a second, wrong "must not be empty" (ledger/event.cc ParseCommand
+// checks emptiness after a failed read left the id empty).
+TEST_F(ApiErrors, ARefusedIdIsOneViolation) {
+  const std::string too_long(129, 'x');
+  for (const std::string& id : {"\"" + too_long + "\"", std::string("5"), std::string("\"\"")}) {
+    Reply r = Post(port_, R"({"type":"account.registered","subject":"account/ACC-1","id":)" + id +
+                              R"(,"data":{"name":"One","owner":"o"}})");
+    EXPECT_EQ(ProblemPointers(r, 400), Pointers{"/events/0/id"}) << id << "\n" << r.body;
+    ExpectNothingAppendedAndStillServing("id " + id);
+  }
+}
+
 TEST_F(ApiErrors, AnUnknownRecordIs404) {
   Reply update = Post(port_, RenameAccount("ACC-NONE", "x"));
   EXPECT_EQ(ProblemPointers(update, 404), Pointers{"/events/0/subject"}) << update.body;
