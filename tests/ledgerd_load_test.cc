@@ -235,13 +235,30 @@ TEST(LedgerdLoad, FollowedFeedsAreLimitedAndAClosedOneFreesItsPlace) {
   EXPECT_EQ(server.Stop().exit_code, 0);
 }
 
-// Clients append while ledgerd is SIGKILLed; after a restart on the same data every
-// acknowledged event is in the log (once), the log verifies, an unacknowledged retry
-// is either replayed or appended fresh (never twice), and the read models have every
-// acknowledged record.
+// The ids of a request's accounts, and the request: one event, or a batch.
+struct Sent {
+  std::vector<std::string> ids;
+  std::string body;
+};
+Sent Registrations(int client, int request, int events) {
+  Sent sent;
+  std::string batch;
+  for (int e = 0; e < events; ++e) {
+    sent.ids.push_back("K-" + std::to_string(client) + "-" + std::to_string(request) + "-" +
+                       std::to_string(e));
+    batch += (e ? "," : "") + RegisterAccount(sent.ids.back(), sent.ids.back());
+  }
+  sent.body = events == 1 ? batch : "{\"events\":[" + batch + "]}";
+  return sent;
+}
+
+// Clients append single events and batches while ledgerd is SIGKILLed; after a restart
+// on the same data every acknowledged event is in the log (once), the log verifies, an
+// unanswered batch is in it whole or not at all, its retry is replayed or appended
+// fresh (never twice), and the read models have every acknowledged record.
 TEST(LedgerdLoad, KillDuringAppendsLosesNoAcknowledgedEvent) {
   constexpr int kClients = 4;
-  constexpr size_t kAcknowledgedBeforeKill = 150;
+  constexpr size_t kAcknowledgedBeforeKill = 300;
   TempDir dir;
   const fs::path data = dir / "data";
   std::optional<Ledgerd> server(std::in_place, data);
@@ -249,21 +266,22 @@ TEST(LedgerdLoad, KillDuringAppendsLosesNoAcknowledgedEvent) {
   const uint16_t port = server->port();
 
   std::mutex mu;
-  std::set<std::string> acknowledged, unanswered;
+  std::set<std::string> acknowledged;
+  std::vector<Sent> unanswered;
   std::vector<std::string> unexpected;
   std::atomic<size_t> acknowledged_count{0};
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       for (int i = 0;; ++i) {
-        const std::string id = "K-" + std::to_string(c) + "-" + std::to_string(i);
-        Reply r = Post(port, RegisterAccount(id, id));
+        const Sent sent = Registrations(c, i, c % 2 == 0 ? 1 : 5);
+        Reply r = Post(port, sent.body);
         std::lock_guard lock(mu);
-        if (r.status == 201 && r.body.find("\"replayed\":false") != std::string::npos) {
-          acknowledged.insert(id);
-          ++acknowledged_count;
+        if (r.status == 201 && r.body.find("\"replayed\":true") == std::string::npos) {
+          acknowledged.insert(sent.ids.begin(), sent.ids.end());
+          acknowledged_count += sent.ids.size();
         } else if (r.status == 0) {
-          unanswered.insert(id);  // killed before answering: maybe appended, maybe not
+          unanswered.push_back(sent);  // killed before answering: maybe appended, maybe not
           return;
         } else {
           unexpected.push_back(std::to_string(r.status) + " " + r.body);
@@ -283,7 +301,8 @@ TEST(LedgerdLoad, KillDuringAppendsLosesNoAcknowledgedEvent) {
       << "the clients were not answered in time";
 
   // The log as the killed process left it: it verifies, and holds every acknowledged
-  // event exactly once and nothing that no client sent.
+  // event exactly once, each unanswered request whole or not at all, and nothing that
+  // no client sent.
   EXPECT_GE(VerifiedEvents(data), acknowledged.size());
   ProcessResult feed = Ledgerctl({"feed", "--data", data.string()});
   ASSERT_EQ(feed.exit_code, 0) << feed.err;
@@ -292,19 +311,33 @@ TEST(LedgerdLoad, KillDuringAppendsLosesNoAcknowledgedEvent) {
     json::object l = ParseObject(line, "a ledgerctl feed line");
     ++in_log[std::string(l["event"].at("id").as_string())];
   }
-  for (const std::string& id : acknowledged) EXPECT_EQ(in_log[id], 1) << id << " was acknowledged";
+  std::set<std::string> sent_ids = acknowledged;
+  for (const Sent& s : unanswered) {
+    sent_ids.insert(s.ids.begin(), s.ids.end());
+    size_t present = 0;
+    for (const std::string& id : s.ids) present += in_log.contains(id);
+    EXPECT_TRUE(present == 0 || present == s.ids.size())
+        << present << " of the " << s.ids.size() << " events of an unanswered batch are in the log";
+  }
+  for (const std::string& id : acknowledged) {
+    EXPECT_TRUE(in_log.contains(id)) << id << " was acknowledged but is not in the log";
+  }
   for (const auto& [id, count] : in_log) {
     EXPECT_EQ(count, 1) << id;
-    EXPECT_TRUE(acknowledged.contains(id) || unanswered.contains(id)) << id << " was never sent";
+    EXPECT_TRUE(sent_ids.contains(id)) << id << " was never sent";
   }
 
   server.emplace(data);  // restarted on the same data
   ASSERT_TRUE(server->serving());
   const uint16_t again = server->port();
-  for (const std::string& id : unanswered) {
-    Appended retry = AppendOne(again, RegisterAccount(id, id));
-    EXPECT_EQ(retry.replayed, in_log.contains(id)) << id;
-    acknowledged.insert(id);
+  for (const Sent& s : unanswered) {
+    std::vector<Appended> retried = AppendedEvents(Post(again, s.body));
+    ASSERT_EQ(retried.size(), s.ids.size());
+    for (size_t e = 0; e < retried.size(); ++e) {
+      EXPECT_EQ(retried[e].id, s.ids[e]);
+      EXPECT_EQ(retried[e].replayed, in_log.contains(s.ids[e])) << s.ids[e];
+    }
+    acknowledged.insert(s.ids.begin(), s.ids.end());
   }
   WaitCaughtUp(again);
   for (const std::string& id : acknowledged) {
