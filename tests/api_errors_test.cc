@@ -5,6 +5,8 @@
 // refuses it.
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/json.hpp>
 #include <optional>
 #include <set>
@@ -290,6 +292,45 @@ TEST_F(ApiErrors, BadQueryParametersAre400ListingEachOne) {
     EXPECT_EQ(ProblemPointers(r, 400), pointers) << target << "\n" << r.body;
     ExpectNothingAppendedAndStillServing(target);
   }
+}
+
+// One keep-alive connection: requests answered with an error leave it open for the
+// next request (only a body over the limit or malformed HTTP close it).
+TEST_F(ApiErrors, ErrorsKeepTheConnectionOpen) {
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(kRequestTimeout);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  beast::flat_buffer buffer;
+  auto exchange = [&](http::verb verb, const std::string& target, const std::string& body,
+                      const std::string& type) {
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, "localhost");
+    req.set(http::field::content_type, type);
+    req.keep_alive(true);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    EXPECT_TRUE(res.keep_alive()) << target << " closed the connection";
+    return res.result_int();
+  };
+  const std::string json = "application/json";
+  EXPECT_EQ(exchange(http::verb::post, "/v1/events", "{", json), 400u);
+  EXPECT_EQ(exchange(http::verb::post, "/v1/events", RegisterAccount("ACC-KA"), "text/plain"),
+            415u);
+  EXPECT_EQ(exchange(http::verb::post, "/v1/events", RenameAccount("ACC-NONE", "x"), json), 404u);
+  EXPECT_EQ(exchange(http::verb::delete_, "/v1/events", "", json), 405u);
+  EXPECT_EQ(exchange(http::verb::get, "/v1/events?partition=9", "", json), 400u);
+  EXPECT_EQ(exchange(http::verb::get, "/v1/records/account/ACC-NONE", "", json), 404u);
+  EXPECT_EQ(exchange(http::verb::post, "/v1/events", RegisterAccount("ACC-KA"), json), 201u);
+  EXPECT_EQ(exchange(http::verb::post, "/v1/events", RegisterAccount("ACC-KA"), json), 409u);
+  EXPECT_EQ(exchange(http::verb::get, "/healthz", "", json), 200u);
+  events_ = 1;
+  ExpectNothingAppendedAndStillServing("errors on one connection");
 }
 
 // A batch of good events with one refused event in the middle (index 3), for each way an
