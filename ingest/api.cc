@@ -1,7 +1,9 @@
 #include "ingest/api.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "ingest/records_api.h"
 #include "ledger/crypto.h"
@@ -31,7 +33,35 @@ json::object AppendedJson(const ledger::Appended& a) {
 }
 
 // Parses the body: one command object, or {"events":[...]}. Every problem is listed.
-ledger::Result<std::vector<ledger::Command>> ParseCommands(std::string_view body) {
+// What a command that failed the envelope checks still says about its type and data,
+// so that its data can be checked too; nullopt when it names no type.
+std::optional<ledger::Command> PartialCommand(const json::value& v) {
+  const json::object* o = v.if_object();
+  if (o == nullptr) return std::nullopt;
+  ledger::Command c;
+  auto text = [&](const char* key) -> std::string {
+    const json::value* m = o->if_contains(key);
+    return m && m->is_string() ? std::string(m->get_string()) : std::string();
+  };
+  c.type = text("type");
+  c.subject = text("subject");
+  if (c.type.empty()) return std::nullopt;
+  if (const json::value* d = o->if_contains("data"); d && d->is_object()) {
+    c.data = d->get_object();
+  } else {
+    return std::nullopt;  // the envelope check already said what is wrong with data
+  }
+  if (const json::value* sv = o->if_contains("schemaversion"); sv && sv->is_int64()) {
+    c.schemaversion = sv->get_int64();
+  }
+  return c;
+}
+
+// Parses the body into commands. When any command fails its envelope checks, the data
+// of every command is checked too, so the answer lists every violation at once (a
+// valid body goes to the writer, which runs the same data checks).
+ledger::Result<std::vector<ledger::Command>> ParseCommands(const ledger::Writer& writer,
+                                                           std::string_view body) {
   json::parse_options options;
   options.max_depth = 32;
   boost::system::error_code ec;
@@ -47,21 +77,43 @@ ledger::Result<std::vector<ledger::Command>> ParseCommands(std::string_view body
                                      {{"/events", "must be an array of event commands"}});
     }
   }
-  std::vector<ledger::Command> commands;
-  std::vector<ledger::Violation> violations;
-  auto add = [&](const json::value& v, std::string prefix) {
-    auto c = ledger::ParseCommand(v, prefix);
-    if (c.ok()) return commands.push_back(std::move(*c));
-    for (const auto& violation : c.status().violations()) violations.push_back(violation);
-  };
+  std::vector<const json::value*> items;
   if (list != nullptr) {
-    for (size_t i = 0; i < list->size(); ++i) add((*list)[i], "/events/" + std::to_string(i));
+    for (const json::value& v : *list) items.push_back(&v);
   } else {
-    add(doc, "/events/0");
+    items.push_back(&doc);
   }
-  if (!violations.empty())
-    return ledger::Status::Invalid("the request has invalid events", std::move(violations));
-  return commands;
+  std::vector<ledger::Command> commands;
+  std::vector<std::vector<ledger::Violation>> found(items.size());  // per command
+  std::vector<std::optional<ledger::Command>> checked(items.size());
+  bool failed = false;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto c = ledger::ParseCommand(*items[i], "/events/" + std::to_string(i));
+    if (c.ok()) {
+      checked[i] = *c;
+      commands.push_back(std::move(*c));
+    } else {
+      found[i] = c.status().violations();
+      checked[i] = PartialCommand(*items[i]);
+      failed = true;
+    }
+  }
+  if (!failed) return commands;
+  std::vector<ledger::Violation> violations;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (checked[i]) {
+      const std::string prefix = "/events/" + std::to_string(i);
+      for (ledger::Violation& v : writer.Validate(*checked[i])) {
+        ledger::Violation full{prefix + v.pointer, std::move(v.reason)};
+        const bool known = std::any_of(found[i].begin(), found[i].end(), [&](const auto& x) {
+          return x.pointer == full.pointer;
+        });
+        if (!known) found[i].push_back(std::move(full));
+      }
+    }
+    for (auto& v : found[i]) violations.push_back(std::move(v));
+  }
+  return ledger::Status::Invalid("the request has invalid events", std::move(violations));
 }
 
 }  // namespace
@@ -140,9 +192,11 @@ void Api::Handle(const Request& req, Respond respond) const {
   bool known =
       path == "/healthz" || path == "/v1/keys" || path == "/v1/events" || path == "/metrics";
   auto status = known ? http::status::method_not_allowed : http::status::not_found;
-  respond(Problem(
+  Response res = Problem(
       req.version(), req.keep_alive(), status, known ? "Method not allowed" : "Not found",
-      ledger::Status::NotFound(std::string(req.method_string()) + " " + std::string(path))));
+      ledger::Status::NotFound(std::string(req.method_string()) + " " + std::string(path)));
+  if (known) res.set(http::field::allow, path == "/v1/events" ? "GET, POST" : "GET");
+  respond(std::move(res));
 }
 
 std::optional<FeedQuery> Api::FollowQuery(const Request& req) const {
@@ -193,11 +247,11 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
                            "Unsupported media type",
                            ledger::Status::Invalid("send Content-Type: application/json")));
   }
-  auto commands = ParseCommands(req.body());
+  auto commands = ParseCommands(writer_, req.body());
   if (!commands.ok()) {
     metrics_.RecordReject(commands.status().code());
-    return respond(Problem(version, keep_alive, http::status::bad_request, "Invalid request",
-                           commands.status()));
+    return respond(Problem(version, keep_alive, http::status::bad_request,
+                           http::obsolete_reason(http::status::bad_request), commands.status()));
   }
   // TODO(issue 6): the actor comes from the caller's token; until then, from a header.
   auto actor_header = req["Ledger-Actor"];

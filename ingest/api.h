@@ -52,6 +52,8 @@ class Api {
   // Counts open followed feeds; false when follow_clients_max are open already.
   bool AcquireFollower() const;
   void ReleaseFollower() const;
+  // Counts a request refused for its body size (the server answers it, not Handle).
+  void CountTooLarge() const { metrics_.RecordTooLarge(); }
 
  private:
   void AppendEvents(const Request& request, Respond respond) const;

@@ -39,6 +39,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == http::error::body_limit) {
+      api_.CountTooLarge();
       return Send(Problem(
           11, false, http::status::payload_too_large, "Payload too large",
           ledger::Status::Invalid("the body is over " +

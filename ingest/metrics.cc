@@ -47,6 +47,7 @@ std::string Metrics::Render(const ledger::EventLog& log, uint64_t log_bytes) con
     for (char& c : reason) c = c == ' ' || c == '/' ? '_' : c;
     Line(out, "ledger_append_rejects_total", "reason=\"" + reason + "\"", rejects_[i].load());
   }
+  Line(out, "ledger_append_rejects_total", "reason=\"body_too_large\"", too_large_.load());
   Help(out, "ledger_append_latency_seconds", "histogram",
        "From request read to durable acknowledgement");
   uint64_t cumulative = 0;

@@ -18,6 +18,8 @@ class Metrics {
   void RecordAppend(uint64_t events, uint64_t replayed, uint64_t latency_us);
   // One rejected request, by the code that decided its HTTP status.
   void RecordReject(ledger::Code code);
+  // An append whose body was over the limit (413): counted as reason "body_too_large".
+  void RecordTooLarge() { too_large_.fetch_add(1, std::memory_order_relaxed); }
   void RecordRequest() { requests_.fetch_add(1, std::memory_order_relaxed); }
 
   // The exposition text, with the log's per-partition ends and its size on disk.
@@ -34,6 +36,7 @@ class Metrics {
   std::atomic<uint64_t> events_appended_{0};
   std::atomic<uint64_t> events_replayed_{0};
   std::array<std::atomic<uint64_t>, kCodes> rejects_{};
+  std::atomic<uint64_t> too_large_{0};
   std::array<std::atomic<uint64_t>, kBucketsUs.size() + 1> buckets_{};
   std::atomic<uint64_t> latency_sum_us_{0};
 };

@@ -88,10 +88,11 @@ struct Query {
     if (v.empty()) return {};
     std::vector<uint64_t> next(partitions, 0);
     std::string_view rest = v;
-    while (!rest.empty()) {
+    for (bool more = true; more;) {
       const size_t comma = rest.find(',');
       const std::string_view item = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+      more = comma != std::string_view::npos;
+      rest = more ? rest.substr(comma + 1) : "";
       const size_t colon = item.find(':');
       uint64_t p = 0, seq = 0;
       bool ok = colon != std::string_view::npos;
@@ -174,14 +175,19 @@ json::object EntryJson(const projections::HistoryEntry& e) {
 std::optional<Response> RecordsApi::Handle(const Request& req) const {
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
-  if (path == "/readyz") return Ready(req);
   constexpr std::string_view kPrefix = "/v1/records/";
-  if (path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  const bool records = path.substr(0, kPrefix.size()) == kPrefix;
+  if (!records && path != "/readyz") return std::nullopt;
   if (req.method() != http::verb::get) {
-    return Problem(
+    Response res = Problem(
         req.version(), req.keep_alive(), http::status::method_not_allowed, "Method not allowed",
-        ledger::Status::Invalid("records are read with GET; write events with POST /v1/events"));
+        ledger::Status::Invalid(records
+                                    ? "records are read with GET; write events with POST /v1/events"
+                                    : "readiness is asked with GET"));
+    res.set(http::field::allow, "GET");
+    return res;
   }
+  if (!records) return Ready(req);
   std::vector<std::string_view> parts;
   for (std::string_view rest = path.substr(kPrefix.size()); !rest.empty();) {
     size_t slash = rest.find('/');

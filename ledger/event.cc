@@ -230,7 +230,7 @@ Result<Command> ParseCommand(const json::value& value, std::string_view prefix) 
   int64_t expected = -1;
   r.String("type", c.type, true, kTypeBytesMax);
   r.String("subject", c.subject, true, kSubjectBytesMax);
-  r.String("id", c.id, false, kIdBytesMax);
+  const bool id_read = r.String("id", c.id, false, kIdBytesMax);
   r.String("occurredat", c.occurredat, false, 40);
   r.String("correlationid", c.correlationid, false, kCorrelationBytesMax);
   r.String("causationid", c.causationid, false, kCorrelationBytesMax);
@@ -246,7 +246,8 @@ Result<Command> ParseCommand(const json::value& value, std::string_view prefix) 
     c.data = data->get_object();
   }
   if (expected >= 0) c.expectedversion = static_cast<uint64_t>(expected);
-  if (value.get_object().contains("id") && c.id.empty()) r.Fail("id", "must not be empty");
+  if (id_read && value.get_object().contains("id") && c.id.empty())
+    r.Fail("id", "must not be empty");
   if (!c.id.empty() && !VisibleAscii(c.id)) r.Fail("id", "must be visible ASCII without spaces");
   if (!c.occurredat.empty() && !ParseRfc3339(c.occurredat))
     r.Fail("occurredat", "must be an RFC 3339 date-time");

@@ -305,6 +305,10 @@ Status Writer::Recover() {
   return Status::Ok();
 }
 
+std::vector<Violation> Writer::Validate(const Command& command) const {
+  return decider_.Validate(command);
+}
+
 void Writer::AppendAsync(std::vector<Command> batch, std::string actor, Callback done) {
   if (batch.empty())
     return done(Status::Invalid("a batch needs at least one event", {{"/events", "is empty"}}));

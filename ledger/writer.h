@@ -68,6 +68,9 @@ class Writer {
   void Close();
 
   const WriterOptions& options() const { return options_; }
+  // The decider's stateless checks of one command (what AppendAsync runs first), for
+  // callers that report them beside their own.
+  std::vector<Violation> Validate(const Command& command) const;
 
  private:
   struct Request;

@@ -30,10 +30,11 @@ ledger::Result<std::vector<uint64_t>> ParseUntilSeq(const std::string& text,
   std::vector<uint64_t> stop_at(log.partitions());
   for (uint32_t p = 0; p < log.partitions(); ++p) stop_at[p] = log.End(p);
   std::string_view rest = text;
-  while (!rest.empty()) {
+  for (bool more = true; more;) {
     const size_t comma = rest.find(',');
     const std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    more = comma != std::string_view::npos;
+    rest = more ? rest.substr(comma + 1) : "";
     const size_t colon = item.find(':');
     uint32_t p = 0;
     uint64_t seq = 0;
