@@ -1,4 +1,5 @@
-// ledgerctl verify: a whole embedded log (--data) or a captured NDJSON feed (--ndjson).
+// ledgerctl verify: a whole embedded log (--data), a Kafka topic (--kafka-brokers) or a
+// captured NDJSON feed (--ndjson).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,7 @@
 
 #include "ledger/embedded_log.h"
 #include "ledger/event.h"
+#include "ledger/kafka_log.h"
 #include "ledger/keys.h"
 #include "ledger/partition.h"
 #include "ledger/record.h"
@@ -59,12 +61,19 @@ std::string Position(uint32_t partition, uint64_t ledgerseq) {
   return "partition " + std::to_string(partition) + " ledgerseq " + std::to_string(ledgerseq);
 }
 
-int VerifyData(const fs::path& data, const ledger::Keyring& keys,
-               const ledger::VerifyOptions& options) {
-  const auto start = Clock::now();
-  auto log = ledger::EmbeddedLog::Open(LogDir(data), {.read_only = true});
-  if (!log.ok()) return Fail(kCommand, log.status());
-  auto report = ledger::VerifyLog(**log, keys, options);
+// Verifies an opened log and prints the summary or the first broken link. With
+// `positioned_corruption`, a kCorruption from reading the log names a position (the Kafka
+// log's "partition P ledgerseq S: reason" for a message that is no ledger record) and is
+// a broken link like any other.
+int VerifyOpened(const ledger::EventLog& log, const ledger::Keyring& keys,
+                 const ledger::VerifyOptions& options, Clock::time_point start,
+                 bool positioned_corruption) {
+  auto report = ledger::VerifyLog(log, keys, options);
+  if (positioned_corruption && !report.ok() &&
+      report.status().code() == ledger::Code::kCorruption) {
+    std::fprintf(stderr, "verify: FAILED at %s\n", report.status().message().c_str());
+    return kExitVerifyFailed;
+  }
   if (!report.ok()) return Fail(kCommand, report.status());
   if (report->failure) {
     return Failed(Position(report->failure->partition, report->failure->ledgerseq),
@@ -75,6 +84,29 @@ int VerifyData(const fs::path& data, const ledger::Keyring& keys,
     totals.partitions[p] = report->partitions[p];
   PrintSummary(totals, std::chrono::duration<double>(Clock::now() - start).count());
   return kExitOk;
+}
+
+int VerifyData(const fs::path& data, const ledger::Keyring& keys,
+               const ledger::VerifyOptions& options) {
+  const auto start = Clock::now();
+  auto log = ledger::EmbeddedLog::Open(LogDir(data), {.read_only = true});
+  if (!log.ok()) return Fail(kCommand, log.status());
+  return VerifyOpened(**log, keys, options, start, false);
+}
+
+int VerifyKafka(const po::variables_map& vm, const ledger::Keyring& keys,
+                const ledger::VerifyOptions& options) {
+  ledger::KafkaLogOptions kafka{.brokers = vm["kafka-brokers"].as<std::string>(),
+                                .topic = vm["kafka-topic"].as<std::string>()};
+  if (vm.count("kafka-config")) {
+    for (const std::string& setting : vm["kafka-config"].as<std::vector<std::string>>()) {
+      if (ledger::Status s = kafka.config.Add(setting); !s.ok()) return Fail(kCommand, s);
+    }
+  }
+  const auto start = Clock::now();
+  auto log = ledger::KafkaLog::Open(kafka);
+  if (!log.ok()) return Fail(kCommand, log.status());
+  return VerifyOpened(**log, keys, options, start, true);
 }
 
 // A feed is checked in chunks of lines: each line's chain links on the way, then the
@@ -198,6 +230,15 @@ int RunVerify(const std::vector<std::string>& args) {
   add("data", po::value<std::string>(),
       "the data dir: verifies the event log at DIR/log (opened read-only, so ledgerd may keep "
       "running)");
+  add("kafka-brokers", po::value<std::string>(),
+      "verify a Kafka topic instead: bootstrap servers HOST:PORT[,...] (the topic is read "
+      "as of opening, never created; needs --vkeys)");
+  add("kafka-topic",
+      po::value<std::string>()->default_value(std::string(ledger::kKafkaTopicDefault)),
+      "with --kafka-brokers: the ledger's topic");
+  add("kafka-config", po::value<std::vector<std::string>>(),
+      "with --kafka-brokers: a librdkafka setting KEY=VALUE (repeatable), e.g. "
+      "security.protocol=SSL");
   add("ndjson", po::value<std::string>(),
       "verify a captured feed instead: one `ledgerctl feed` line per line, each partition "
       "complete from ledgerseq 0 and in order");
@@ -209,7 +250,9 @@ int RunVerify(const std::vector<std::string>& args) {
   add("threads", po::value<unsigned>()->default_value(0),
       "threads checking signatures (0 = one per core)");
   Parsed parsed =
-      Parse(kCommand, "verify (--data DIR | --ndjson FILE --vkeys FILE) [OPTIONS]",
+      Parse(kCommand,
+            "verify (--data DIR | --kafka-brokers HOST:PORT[,...] --vkeys FILE | --ndjson FILE "
+            "--vkeys FILE) [OPTIONS]",
             "Checks canonical bytes, leaf hashes, the partition and subject hash chains, stream\n"
             "versions, placement and signatures. Prints a summary and exits 0, or prints\n"
             "'verify: FAILED at partition P ledgerseq S: <reason>' (for a feed: 'FILE:LINE: ...')\n"
@@ -217,12 +260,17 @@ int RunVerify(const std::vector<std::string>& args) {
             options, args);
   if (parsed.done) return parsed.exit;
   const po::variables_map& vm = parsed.vm;
-  if (vm.count("data") == vm.count("ndjson")) {
-    return Fail(kCommand, "give exactly one of --data and --ndjson (see ledgerctl verify --help)",
+  if (vm.count("data") + vm.count("ndjson") + vm.count("kafka-brokers") != 1) {
+    return Fail(kCommand,
+                "give exactly one of --data, --kafka-brokers and --ndjson (see ledgerctl verify "
+                "--help)",
                 kExitUsage);
   }
   if (vm.count("ndjson") && !vm.count("vkeys")) {
     return Fail(kCommand, "--ndjson needs --vkeys FILE (the keys you trust)", kExitUsage);
+  }
+  if (vm.count("kafka-brokers") && !vm.count("vkeys")) {
+    return Fail(kCommand, "--kafka-brokers needs --vkeys FILE (the keys you trust)", kExitUsage);
   }
   const uint32_t partitions = vm["partitions"].as<uint32_t>();
   if (partitions < 1 || partitions > ledger::kPartitionsMax) {
@@ -248,6 +296,7 @@ int RunVerify(const std::vector<std::string>& args) {
     return Fail(kCommand, vkeys.string() + " lists no verifier keys", kExitUsage);
 
   if (vm.count("data")) return VerifyData(vm["data"].as<std::string>(), *keys, verify);
+  if (vm.count("kafka-brokers")) return VerifyKafka(vm, *keys, verify);
   return VerifyFeed(vm["ndjson"].as<std::string>(), partitions, *keys, verify);
 }
 
