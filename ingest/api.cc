@@ -1,7 +1,7 @@
 #include "ingest/api.h"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <optional>
 
@@ -105,9 +105,8 @@ ledger::Result<std::vector<ledger::Command>> ParseCommands(const ledger::Writer&
       const std::string prefix = "/events/" + std::to_string(i);
       for (ledger::Violation& v : writer.Validate(*checked[i])) {
         ledger::Violation full{prefix + v.pointer, std::move(v.reason)};
-        const bool known = std::any_of(found[i].begin(), found[i].end(), [&](const auto& x) {
-          return x.pointer == full.pointer;
-        });
+        const bool known = std::any_of(found[i].begin(), found[i].end(),
+                                       [&](const auto& x) { return x.pointer == full.pointer; });
         if (!known) found[i].push_back(std::move(full));
       }
     }
@@ -192,9 +191,9 @@ void Api::Handle(const Request& req, Respond respond) const {
   bool known =
       path == "/healthz" || path == "/v1/keys" || path == "/v1/events" || path == "/metrics";
   auto status = known ? http::status::method_not_allowed : http::status::not_found;
-  Response res = Problem(
-      req.version(), req.keep_alive(), status, known ? "Method not allowed" : "Not found",
-      ledger::Status::NotFound(std::string(req.method_string()) + " " + std::string(path)));
+  Response res =
+      Problem(req.version(), req.keep_alive(), status, known ? "Method not allowed" : "Not found",
+              ledger::Status::NotFound(std::string(req.method_string()) + " " + std::string(path)));
   if (known) res.set(http::field::allow, path == "/v1/events" ? "GET, POST" : "GET");
   respond(std::move(res));
 }

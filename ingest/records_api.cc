@@ -105,8 +105,9 @@ struct Query {
       if (!ok) {
         violations.push_back({"/query/after",
                               "must be PARTITION:LEDGERSEQ[,PARTITION:LEDGERSEQ...] with each "
-                              "partition below " + std::to_string(partitions) + ", not \"" +
-                                  std::string(item) + "\""});
+                              "partition below " +
+                                  std::to_string(partitions) + ", not \"" + std::string(item) +
+                                  "\""});
         return {};
       }
       next[p] = std::max(next[p], seq + 1);
@@ -141,8 +142,9 @@ struct RelatedKind {
   std::string_view kind, member;
 };
 constexpr RelatedKind kRelatedKinds[] = {
-    {"contact", "contacts"}, {"opportunity", "opportunities"}, {"activity", "activities"},
-    {"contract", "contracts"}, {"order", "orders"},             {"ticket", "tickets"},
+    {"contact", "contacts"},    {"opportunity", "opportunities"},
+    {"activity", "activities"}, {"contract", "contracts"},
+    {"order", "orders"},        {"ticket", "tickets"},
 };
 
 json::object RecordJson(const projections::RecordState& r) {
@@ -307,7 +309,8 @@ Response RecordsApi::Ready(const Request& req) const {
     if (p.failed) o["error"] = p.error;
     partitions.push_back(std::move(o));
   }
-  json::object body{{"ready", ready}, {"generation", g->name}, {"partitions", std::move(partitions)}};
+  json::object body{
+      {"ready", ready}, {"generation", g->name}, {"partitions", std::move(partitions)}};
   if (g->pin) {
     boost::system::error_code ec;
     body["pinned"] = json::parse(projections::EncodePin(*g->pin), ec);
@@ -334,16 +337,20 @@ std::string RecordsApi::MetricsText() const {
          "# HELP ledger_views_bytes Approximate size of the served views (SST files and "
          "memtables)\n"
          "# TYPE ledger_views_bytes gauge\n"
-         "ledger_views_bytes " + std::to_string(g->store->ApproximateBytes()) + "\n" +
+         "ledger_views_bytes " +
+         std::to_string(g->store->ApproximateBytes()) + "\n" +
          "# HELP ledger_views_pinned 1 while the served views are pinned by a replay\n"
          "# TYPE ledger_views_pinned gauge\n"
-         "ledger_views_pinned " + (g->pin ? "1" : "0") + "\n" +
+         "ledger_views_pinned " +
+         (g->pin ? "1" : "0") + "\n" +
          "# HELP ledger_views_swaps_total Replayed generations of views swapped in\n"
          "# TYPE ledger_views_swaps_total counter\n"
-         "ledger_views_swaps_total " + std::to_string(views_.swaps()) + "\n" +
+         "ledger_views_swaps_total " +
+         std::to_string(views_.swaps()) + "\n" +
          "# HELP ledger_views_swap_failures_total Published generations that could not be served\n"
          "# TYPE ledger_views_swap_failures_total counter\n"
-         "ledger_views_swap_failures_total " + std::to_string(views_.swap_failures()) + "\n";
+         "ledger_views_swap_failures_total " +
+         std::to_string(views_.swap_failures()) + "\n";
 }
 
 }  // namespace ingest

@@ -52,8 +52,8 @@ ledger::Result<std::vector<uint64_t>> ParseUntilSeq(const std::string& text,
     }
     if (seq >= log.End(p)) {
       return ledger::Status::Invalid("--until-seq: partition " + std::to_string(p) + " holds " +
-                                     std::to_string(log.End(p)) + " events; there is no ledgerseq " +
-                                     std::to_string(seq));
+                                     std::to_string(log.End(p)) +
+                                     " events; there is no ledgerseq " + std::to_string(seq));
     }
     stop_at[p] = seq + 1;
   }
@@ -74,23 +74,24 @@ std::string PositionsText(const std::vector<uint64_t>& positions) {
 int RunReplay(const std::vector<std::string>& args) {
   po::options_description options("options");
   auto add = options.add_options();
-  add("data", po::value<std::string>()->required(), "the data dir: reads DIR/log, writes DIR/views");
+  add("data", po::value<std::string>()->required(),
+      "the data dir: reads DIR/log, writes DIR/views");
   add("until", po::value<std::string>(),
       "RFC 3339: only events recorded at or before this time (the views as they were then)");
   add("until-seq", po::value<std::string>(),
       "P:SEQ[,P:SEQ...]: in partition P only events up to ledgerseq SEQ; other partitions "
       "to the end the log has when the replay starts");
   add("threads", po::value<unsigned>()->default_value(4), "projecting threads");
-  Parsed parsed = Parse(
-      kReplay, "replay --data DIR [--until RFC3339 | --until-seq P:SEQ[,P:SEQ...]]",
-      "Rebuilds every read model from the log into a new generation of DIR/views,\n"
-      "checking every event again (chains and signatures), then makes it the active one.\n"
-      "A running ledgerd keeps answering from the old views, lets the new ones catch up\n"
-      "with the log, then swaps them in; a stopped one serves them when started.\n"
-      "With --until or --until-seq the new views are pinned there: they do not follow the\n"
-      "log (ledgerd reports them not ready) until a replay without limits replaces them.\n"
-      "Prints the digest of the new views (see views-digest).",
-      options, args);
+  Parsed parsed =
+      Parse(kReplay, "replay --data DIR [--until RFC3339 | --until-seq P:SEQ[,P:SEQ...]]",
+            "Rebuilds every read model from the log into a new generation of DIR/views,\n"
+            "checking every event again (chains and signatures), then makes it the active one.\n"
+            "A running ledgerd keeps answering from the old views, lets the new ones catch up\n"
+            "with the log, then swaps them in; a stopped one serves them when started.\n"
+            "With --until or --until-seq the new views are pinned there: they do not follow the\n"
+            "log (ledgerd reports them not ready) until a replay without limits replaces them.\n"
+            "Prints the digest of the new views (see views-digest).",
+            options, args);
   if (parsed.done) return parsed.exit;
   const fs::path data = parsed.vm["data"].as<std::string>();
   if (parsed.vm.count("until") && parsed.vm.count("until-seq"))
@@ -99,9 +100,10 @@ int RunReplay(const std::vector<std::string>& args) {
   if (parsed.vm.count("until")) {
     until = ledger::ParseRfc3339(parsed.vm["until"].as<std::string>());
     if (!until) {
-      return Fail(kReplay, "--until: \"" + parsed.vm["until"].as<std::string>() +
-                               "\" is not an RFC 3339 date-time",
-                  kExitUsage);
+      return Fail(
+          kReplay,
+          "--until: \"" + parsed.vm["until"].as<std::string>() + "\" is not an RFC 3339 date-time",
+          kExitUsage);
     }
   }
   if (!fs::is_directory(LogDir(data)))
@@ -128,9 +130,9 @@ int RunReplay(const std::vector<std::string>& args) {
   if (!report.ok()) {
     std::error_code ec;
     fs::remove_all(*build, ec);
-    return Fail(kReplay, "nothing was swapped in: " + report.status().ToString(),
-                report.status().code() == ledger::Code::kCorruption ? kExitVerifyFailed
-                                                                    : kExitFailure);
+    return Fail(
+        kReplay, "nothing was swapped in: " + report.status().ToString(),
+        report.status().code() == ledger::Code::kCorruption ? kExitVerifyFailed : kExitFailure);
   }
   auto name = projections::PublishGeneration(root, *build);
   if (!name.ok()) return Fail(kReplay, name.status());
@@ -142,8 +144,7 @@ int RunReplay(const std::vector<std::string>& args) {
                 projections::EncodePin({.until = until, .stop_at = stop_at}).c_str());
   }
   std::printf("digest: %s\n", report->digest.c_str());
-  std::printf("active: %s (a running ledgerd swaps it in once it has caught up)\n",
-              name->c_str());
+  std::printf("active: %s (a running ledgerd swaps it in once it has caught up)\n", name->c_str());
   return kExitOk;
 }
 
@@ -152,14 +153,14 @@ int RunViewsDigest(const std::vector<std::string>& args) {
   auto add = options.add_options();
   add("data", po::value<std::string>()->required(), "the data dir: reads DIR/views");
   add("json", "print one JSON object");
-  Parsed parsed = Parse(
-      kDigest, "views-digest --data DIR [--json]",
-      "Prints the deterministic digest of the active generation of views (SHA-256 over\n"
-      "every model and position, in key order) and the log positions they reflect, as\n"
-      "P:N (N events of partition P applied). Views built by live projection and by a\n"
-      "replay of the same events have the same digest. Reads the views read-only, so it\n"
-      "works beside a running ledgerd (which may move on meanwhile).",
-      options, args);
+  Parsed parsed =
+      Parse(kDigest, "views-digest --data DIR [--json]",
+            "Prints the deterministic digest of the active generation of views (SHA-256 over\n"
+            "every model and position, in key order) and the log positions they reflect, as\n"
+            "P:N (N events of partition P applied). Views built by live projection and by a\n"
+            "replay of the same events have the same digest. Reads the views read-only, so it\n"
+            "works beside a running ledgerd (which may move on meanwhile).",
+            options, args);
   if (parsed.done) return parsed.exit;
   const fs::path root = ViewsDir(parsed.vm["data"].as<std::string>());
   auto name = projections::ReadActive(root);

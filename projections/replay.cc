@@ -20,7 +20,9 @@ std::string EncodePin(const Pin& pin) {
 }
 
 Result<Pin> DecodePin(std::string_view text) {
-  auto bad = [&] { return Status::Corruption("the views' pin is not valid: " + std::string(text)); };
+  auto bad = [&] {
+    return Status::Corruption("the views' pin is not valid: " + std::string(text));
+  };
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (ec || !v.is_object()) return bad();
@@ -50,8 +52,7 @@ Result<std::optional<Pin>> ReadPin(const ViewStore& store) {
   if (!pin.ok()) return pin.status();
   if (!pin->stop_at.empty() && pin->stop_at.size() != store.partitions()) {
     return Status::Corruption("the views' pin names " + std::to_string(pin->stop_at.size()) +
-                              " partitions, the views have " +
-                              std::to_string(store.partitions()));
+                              " partitions, the views have " + std::to_string(store.partitions()));
   }
   return std::optional<Pin>(std::move(*pin));
 }

@@ -201,8 +201,7 @@ Status Runner::WaitUntilPositions(const std::vector<uint64_t>& targets,
         return Status::Unavailable("the views of partition " + std::to_string(p) +
                                    " are pinned at ledgerseq " +
                                    std::to_string(applied_[p].load()) +
-                                   " by a replay and will not reach " +
-                                   std::to_string(targets[p]));
+                                   " by a replay and will not reach " + std::to_string(targets[p]));
       }
       all = false;
     }

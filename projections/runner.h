@@ -42,9 +42,9 @@ struct RunnerOptions {
 
 struct PartitionProgress {
   uint32_t partition = 0;
-  uint64_t applied = 0;  // next ledgerseq to apply (= events applied)
-  uint64_t end = 0;      // the log's end when asked
-  uint64_t lag = 0;      // end - applied
+  uint64_t applied = 0;   // next ledgerseq to apply (= events applied)
+  uint64_t end = 0;       // the log's end when asked
+  uint64_t lag = 0;       // end - applied
   bool finished = false;  // reached a limit (limits.until, stop_at): applies nothing more
   bool failed = false;
   std::string error;  // why it stopped, when failed

@@ -55,9 +55,9 @@ Result<std::unique_ptr<ViewStore>> ViewStore::OpenDb(const std::filesystem::path
   store->dir_ = dir;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      read_only ? rocksdb::DB::OpenForReadOnly(options, dir.string(), cfs, &handles, &raw)
-                : rocksdb::DB::Open(options, dir.string(), cfs, &handles, &raw);
+  rocksdb::Status s = read_only
+                          ? rocksdb::DB::OpenForReadOnly(options, dir.string(), cfs, &handles, &raw)
+                          : rocksdb::DB::Open(options, dir.string(), cfs, &handles, &raw);
   if (!s.ok()) return FromRocks(s, "cannot open the views at " + dir.string());
   store->db_.reset(raw);
   // The default family is unused; keep the handles in Family order.

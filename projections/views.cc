@@ -90,8 +90,7 @@ Result<std::vector<std::string>> Entries(const fs::path& root) {
 Status RemoveDir(const fs::path& dir) {
   std::error_code ec;
   fs::remove_all(dir, ec);
-  return ec ? Status::IoError("cannot delete " + dir.string() + ": " + ec.message())
-            : Status::Ok();
+  return ec ? Status::IoError("cannot delete " + dir.string() + ": " + ec.message()) : Status::Ok();
 }
 
 Status MakeRoot(const fs::path& root) {
@@ -177,7 +176,8 @@ Result<std::string> PublishGeneration(const fs::path& root, const fs::path& buil
   unsigned highest = 0;
   for (const std::string& name : *names) {
     if (IsGeneration(name)) {
-      highest = std::max(highest, static_cast<unsigned>(std::stoul(name.substr(kGenPrefix.size()))));
+      highest =
+          std::max(highest, static_cast<unsigned>(std::stoul(name.substr(kGenPrefix.size()))));
     }
   }
   char name[16];
@@ -247,9 +247,8 @@ Result<std::shared_ptr<Generation>> LiveViews::OpenGeneration(const std::string&
   auto pin = ReadPin(*generation->store);
   if (!pin.ok()) return pin.status();
   generation->pin = std::move(*pin);
-  const RunnerOptions runner_options = generation->pin
-                                           ? PinnedRunnerOptions(options_.runner, *generation->pin)
-                                           : options_.runner;
+  const RunnerOptions runner_options =
+      generation->pin ? PinnedRunnerOptions(options_.runner, *generation->pin) : options_.runner;
   generation->runner =
       std::make_unique<Runner>(*generation->store, log_, keys_, models_, runner_options);
   if (Status s = generation->runner->Start(); !s.ok()) {

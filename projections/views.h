@@ -74,8 +74,7 @@ class LiveViews {
   // Every reference must outlive the LiveViews.
   static ledger::Result<std::unique_ptr<LiveViews>> Open(const std::filesystem::path& root,
                                                          const ledger::EventLog& log,
-                                                         const ledger::Keyring& keys,
-                                                         Models models,
+                                                         const ledger::Keyring& keys, Models models,
                                                          LiveViewsOptions options = {});
   ~LiveViews();  // Stop()s
   LiveViews(const LiveViews&) = delete;

@@ -131,9 +131,9 @@ TEST(Replay, APinnedReplayServesTheViewsAsTheyWereUntilUnpinned) {
   EXPECT_EQ(Get(server.port(), subject_url)["version"].as_int64(), 2);
 
   // Pin the views just after the registration.
-  const std::string until =
-      std::to_string(first.partition) + ":" + std::to_string(first.ledgerseq);
-  const Digest pinned = ParseDigest(Ledgerctl({"replay", "--data", data.string(), "--until-seq", until}));
+  const std::string until = std::to_string(first.partition) + ":" + std::to_string(first.ledgerseq);
+  const Digest pinned =
+      ParseDigest(Ledgerctl({"replay", "--data", data.string(), "--until-seq", until}));
   EXPECT_NE(pinned.pinned.find("stop_at"), std::string::npos) << pinned.pinned;
   boost::json::object ready = WaitServing(server.port(), pinned.generation);
   EXPECT_EQ(ready["ready"].as_bool(), false);
