@@ -86,33 +86,13 @@ struct Query {
   std::vector<uint64_t> Positions(uint32_t partitions) {
     const std::string v = Get("after");
     if (v.empty()) return {};
-    std::vector<uint64_t> next(partitions, 0);
-    std::string_view rest = v;
-    for (bool more = true; more;) {
-      const size_t comma = rest.find(',');
-      const std::string_view item = rest.substr(0, comma);
-      more = comma != std::string_view::npos;
-      rest = more ? rest.substr(comma + 1) : "";
-      const size_t colon = item.find(':');
-      uint64_t p = 0, seq = 0;
-      bool ok = colon != std::string_view::npos;
-      if (ok) {
-        auto [pe, pc] = std::from_chars(item.data(), item.data() + colon, p);
-        auto [se, sc] = std::from_chars(item.data() + colon + 1, item.data() + item.size(), seq);
-        ok = pc == std::errc() && pe == item.data() + colon && sc == std::errc() &&
-             se == item.data() + item.size() && colon > 0 && p < partitions && seq < UINT64_MAX;
-      }
-      if (!ok) {
-        violations.push_back({"/query/after",
-                              "must be PARTITION:LEDGERSEQ[,PARTITION:LEDGERSEQ...] with each "
-                              "partition below " +
-                                  std::to_string(partitions) + ", not \"" + std::string(item) +
-                                  "\""});
-        return {};
-      }
-      next[p] = std::max(next[p], seq + 1);
+    auto next = ledger::ParsePositions(v, partitions);
+    if (!next.ok()) {
+      violations.push_back(
+          {"/query/after", "must be PARTITION:LEDGERSEQ[,...]: " + next.status().message()});
+      return {};
     }
-    return next;
+    return std::move(*next);
   }
   ledger::Status Status() const {
     return violations.empty() ? ledger::Status::Ok()

@@ -204,14 +204,16 @@ Result<std::optional<std::string>> EmbeddedLog::GetState(StateTable table,
   return std::optional<std::string>(std::move(value));
 }
 
-uint64_t EmbeddedLog::ApproximateBytes() const {
+uint64_t RocksDbBytes(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families) {
   uint64_t total = 0;
-  for (auto* cf : cfs_) {
+  for (auto* cf : families) {
     uint64_t v = 0;
-    if (db_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) total += v;
-    if (db_->GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &v)) total += v;
+    if (db.GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) total += v;
+    if (db.GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &v)) total += v;
   }
   return total;
 }
+
+uint64_t EmbeddedLog::ApproximateBytes() const { return RocksDbBytes(*db_, cfs_); }
 
 }  // namespace ledger

@@ -74,4 +74,8 @@ class EmbeddedLog final : public EventLog {
   bool closed_ = false;
 };
 
+// SST files plus memtables of the given column families of a RocksDB database: the
+// size /metrics reports for the embedded log and for the views.
+uint64_t RocksDbBytes(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families);
+
 }  // namespace ledger

@@ -95,3 +95,23 @@ TEST(EmbeddedLog, ReadOnlyOpenSeesTheLog) {
 
 }  // namespace
 }  // namespace ledger
+
+namespace ledger {
+namespace {
+
+TEST(ParsePositionsTest, GivesTheNextLedgerseqPerPartitionAndRefusesMalformedItems) {
+  auto next = ParsePositions("0:4,2:0,0:9", 3);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(*next, (std::vector<uint64_t>{10, 0, 1}));
+  for (const char* bad : {"", "1:0,", ",1:0", "3:1", "1", ":1", "1:", "1:x", "-1:2", "1:2:3",
+                          "1:18446744073709551615"}) {
+    auto r = ParsePositions(bad, 3);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ledger

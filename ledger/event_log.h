@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/record.h"
@@ -68,6 +69,12 @@ class EventLog {
   virtual Result<std::optional<std::string>> GetState(StateTable table,
                                                       const std::string& key) const = 0;
 };
+
+// Parses "P:SEQ[,P:SEQ...]" (positions as appends answer them, e.g. in ?after= and
+// --until-seq) into, per partition, the next ledgerseq after the highest SEQ named
+// (0 for a partition not named). kInvalidArgument naming the bad item, for a malformed
+// item or a partition not below `partitions`.
+Result<std::vector<uint64_t>> ParsePositions(std::string_view text, uint32_t partitions);
 
 // Reads and decodes records; a corrupt value fails with its position in the message.
 Result<std::vector<SignedRecord>> ReadRecords(const EventLog& log, uint32_t partition,

@@ -2,7 +2,6 @@
 // swap it in (a running ledgerd keeps serving the old one until it has caught up).
 // ledgerctl views-digest: the digest of the served views and the positions they reflect.
 #include <boost/json.hpp>
-#include <charconv>
 #include <cstdio>
 
 #include "ledger/embedded_log.h"
@@ -27,35 +26,16 @@ fs::path ViewsDir(const fs::path& data) { return data / "views"; }
 // partition; partitions not named are replayed to the end the log has now.
 ledger::Result<std::vector<uint64_t>> ParseUntilSeq(const std::string& text,
                                                     const ledger::EventLog& log) {
+  auto named = ledger::ParsePositions(text, log.partitions());
+  if (!named.ok()) return ledger::Status::Invalid("--until-seq: " + named.status().message());
   std::vector<uint64_t> stop_at(log.partitions());
-  for (uint32_t p = 0; p < log.partitions(); ++p) stop_at[p] = log.End(p);
-  std::string_view rest = text;
-  for (bool more = true; more;) {
-    const size_t comma = rest.find(',');
-    const std::string_view item = rest.substr(0, comma);
-    more = comma != std::string_view::npos;
-    rest = more ? rest.substr(comma + 1) : "";
-    const size_t colon = item.find(':');
-    uint32_t p = 0;
-    uint64_t seq = 0;
-    bool ok = colon != std::string_view::npos && colon > 0;
-    if (ok) {
-      auto [pe, pc] = std::from_chars(item.data(), item.data() + colon, p);
-      auto [se, sc] = std::from_chars(item.data() + colon + 1, item.data() + item.size(), seq);
-      ok = pc == std::errc() && pe == item.data() + colon && sc == std::errc() &&
-           se == item.data() + item.size();
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
+    stop_at[p] = (*named)[p] == 0 ? log.End(p) : (*named)[p];
+    if (stop_at[p] > log.End(p)) {
+      return ledger::Status::Invalid(
+          "--until-seq: partition " + std::to_string(p) + " holds " + std::to_string(log.End(p)) +
+          " events; there is no ledgerseq " + std::to_string(stop_at[p] - 1));
     }
-    if (!ok || p >= log.partitions()) {
-      return ledger::Status::Invalid("--until-seq: \"" + std::string(item) +
-                                     "\" is not PARTITION:LEDGERSEQ with a partition below " +
-                                     std::to_string(log.partitions()));
-    }
-    if (seq >= log.End(p)) {
-      return ledger::Status::Invalid("--until-seq: partition " + std::to_string(p) + " holds " +
-                                     std::to_string(log.End(p)) +
-                                     " events; there is no ledgerseq " + std::to_string(seq));
-    }
-    stop_at[p] = seq + 1;
   }
   return stop_at;
 }

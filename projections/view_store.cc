@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "ledger/crypto.h"
+#include "ledger/embedded_log.h"
 #include "ledger/partition.h"
 
 namespace projections {
@@ -151,15 +152,7 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
   return FromRocks(db_->Write(options, &batch), "cannot write the views");
 }
 
-uint64_t ViewStore::ApproximateBytes() const {
-  uint64_t total = 0;
-  for (auto* cf : cfs_) {
-    uint64_t v = 0;
-    if (db_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) total += v;
-    if (db_->GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &v)) total += v;
-  }
-  return total;
-}
+uint64_t ViewStore::ApproximateBytes() const { return ledger::RocksDbBytes(*db_, cfs_); }
 
 Result<std::optional<std::string>> ViewStore::GetMeta(std::string_view key) const {
   std::string value;

@@ -193,13 +193,6 @@ Result<std::string> PublishGeneration(const fs::path& root, const fs::path& buil
   return std::string(name);
 }
 
-Generation::~Generation() {
-  if (runner) runner->Stop();
-  reader.reset();
-  runner.reset();
-  store.reset();
-}
-
 LiveViews::LiveViews(const fs::path& root, const ledger::EventLog& log, const ledger::Keyring& keys,
                      Models models, LiveViewsOptions options)
     : root_(root), log_(log), keys_(keys), models_(std::move(models)), options_(options) {}
@@ -267,9 +260,9 @@ void LiveViews::Watch() {
     lock.unlock();
     auto active = ReadActive(root_);
     if (!active.ok()) {
-      if (failed_name_ != active.status().message()) {
+      if (last_error_ != active.status().message()) {
         std::fprintf(stderr, "views: %s\n", active.status().ToString().c_str());
-        failed_name_ = active.status().message();
+        last_error_ = active.status().message();
       }
     } else if (!active->empty() && *active != serving && *active != failed_name_) {
       if (!SwapTo(*active)) {

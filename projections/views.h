@@ -57,10 +57,8 @@ struct Generation {
   std::filesystem::path dir;
   std::unique_ptr<ViewStore> store;
   std::optional<Pin> pin;
-  std::unique_ptr<Runner> runner;
+  std::unique_ptr<Runner> runner;  // declared after store: destroyed (stopped) before it
   std::unique_ptr<ViewReader> reader;
-
-  ~Generation();  // stops the runner before the store closes
 };
 
 struct LiveViewsOptions {
@@ -111,7 +109,8 @@ class LiveViews {
   std::thread watcher_;
   // Only the watcher thread touches these.
   std::vector<std::shared_ptr<const Generation>> retired_;
-  std::string failed_name_;
+  std::string failed_name_;  // a generation that could not be served; not retried
+  std::string last_error_;   // the last ACTIVE read error printed, printed once
   std::atomic<uint64_t> swaps_{0};
   std::atomic<uint64_t> swap_failures_{0};
 };
