@@ -1,12 +1,14 @@
 // The event log: partitions of signed records in ledgerseq order, appended durably.
 //
 // Two implementations sit behind this interface: the embedded RocksDB log
-// (embedded_log.h, the default) and Kafka (a later issue). Everything above it — the
+// (embedded_log.h, the default) and Kafka (kafka_log.h). Everything above it — the
 // writer, projectors, verification — uses only this interface.
 //
 // The log also keeps the writer's derived state (stream heads, decision state, the
 // idempotency index) beside the events. The embedded log writes that state in the same
 // atomic batch as the events it follows from, so after a crash the two always agree.
+// The Kafka log keeps it in a local database written after delivery, so it may lag the
+// topic; StateEnd says how far it reaches and the writer catches it up (writer.h).
 #pragma once
 
 #include <chrono>
@@ -62,12 +64,29 @@ class EventLog {
   virtual bool WaitBeyond(uint32_t partition, uint64_t seq,
                           std::chrono::milliseconds timeout) const = 0;
 
-  // The writer's state for a key; nullopt when absent.
   // Approximate bytes the log occupies on disk (0 when the log cannot tell).
   virtual uint64_t ApproximateBytes() const = 0;
 
+  // The writer's state for a key; nullopt when absent.
   virtual Result<std::optional<std::string>> GetState(StateTable table,
                                                       const std::string& key) const = 0;
+
+  // Re-reads the ends from the log's storage, after a failed Append left them unknown.
+  virtual Status Sync() { return Status::Ok(); }
+
+  // The next ledgerseq of `partition` that the stored writer state does not yet reflect.
+  // The embedded log writes state and events in one batch, so this is End(partition).
+  // A log that keeps the state elsewhere (Kafka) may lag behind after a crash or a
+  // failed delivery; the writer then folds the missing records in (PutState).
+  virtual uint64_t StateEnd(uint32_t partition) const { return End(partition); }
+
+  // Stores state the writer rebuilt from records the state lagged behind, with the new
+  // StateEnd of every partition, atomically. Only for logs whose StateEnd can lag.
+  virtual Status PutState(std::span<const StateWrite> state, std::span<const uint64_t> state_ends) {
+    (void)state;
+    (void)state_ends;
+    return Status::Internal("this log's writer state never lags its events");
+  }
 };
 
 // Parses "P:SEQ[,P:SEQ...]" (positions as appends answer them, e.g. in ?after= and

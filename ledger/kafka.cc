@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <thread>
 
 #include "ledger/partition.h"
@@ -438,6 +439,9 @@ Result<std::unique_ptr<Producer>> Producer::Open(const std::string& bootstraps,
                                                  const std::string& topic, const Config& extra) {
   Config defaults = {
       {"enable.idempotence", "true"},
+      // A failure that could leave a gap in a partition raises a fatal error instead of
+      // letting later messages through (KafkaLog then replaces the producer).
+      {"enable.gapless.guarantee", "true"},
       {"acks", "all"},
       {"partitioner", "murmur2_random"},
       {"linger.ms", std::to_string(kLingerMsDefault)},
@@ -607,14 +611,14 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& bootstraps,
   // Errors and the fetched records arrive on one queue, served by consumer_poll.
   rd_kafka_poll_set_consumer(rk->get());
   r->rk_ = rk->release();
+  r->owner_ = std::shared_ptr<rd_kafka_t>(r->rk_, [](rd_kafka_t* rk) {
+    rd_kafka_consumer_close(rk);  // no group: only stops the fetchers
+    rd_kafka_destroy(rk);
+  });
   return r;
 }
 
-Reader::~Reader() {
-  if (rk_ == nullptr) return;
-  rd_kafka_consumer_close(rk_);  // no group: only stops the fetchers
-  rd_kafka_destroy(rk_);
-}
+Reader::~Reader() = default;
 
 Status Reader::Assign(uint32_t partition, int64_t from) {
   position_.reset();
@@ -692,17 +696,53 @@ Result<std::vector<Fetched>> Reader::Read(uint32_t partition, int64_t from, size
   return out;
 }
 
+struct Reader::WatermarkQuery {
+  uint32_t partition = 0;
+  std::mutex mu;
+  std::condition_variable answered;
+  bool done = false;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  WatermarkOffsets marks;
+};
+
 Result<WatermarkOffsets> Reader::Watermarks(uint32_t partition,
                                             std::chrono::milliseconds timeout) const {
-  WatermarkOffsets w;
-  rd_kafka_resp_err_t err =
-      rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), static_cast<int32_t>(partition), &w.low,
-                                       &w.high, static_cast<int>(timeout.count()));
-  if (err) {
-    return ErrorStatus(err, "cannot read the watermarks of " + TopicPartition(topic_, partition) +
-                                " within " + std::to_string(timeout.count()) + " ms");
+  const std::string tp = TopicPartition(topic_, partition);
+  std::shared_ptr<WatermarkQuery> query;
+  {
+    std::lock_guard lock(query_mu_);
+    std::shared_ptr<WatermarkQuery>& last = queries_[partition];
+    if (last != nullptr) {
+      std::lock_guard qlock(last->mu);
+      if (!last->done) query = last;  // join the one under way
+    }
+    if (query == nullptr) {
+      query = std::make_shared<WatermarkQuery>();
+      query->partition = partition;
+      last = query;
+      std::thread([owner = owner_, query, topic = topic_, partition, timeout] {
+        WatermarkOffsets w;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+            owner.get(), topic.c_str(), static_cast<int32_t>(partition), &w.low, &w.high,
+            static_cast<int>(timeout.count()));
+        std::lock_guard qlock(query->mu);
+        query->err = err;
+        query->marks = w;
+        query->done = true;
+        query->answered.notify_all();
+      }).detach();
+    }
   }
-  return w;
+  std::unique_lock qlock(query->mu);
+  if (!query->answered.wait_for(qlock, timeout, [&] { return query->done; })) {
+    return Status::Unavailable("cannot read the watermarks of " + tp + " within " +
+                               std::to_string(timeout.count()) + " ms: its leader does not answer");
+  }
+  if (query->err) {
+    return ErrorStatus(query->err, "cannot read the watermarks of " + tp + " within " +
+                                       std::to_string(timeout.count()) + " ms");
+  }
+  return query->marks;
 }
 
 }  // namespace ledger::kafka

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -147,7 +148,8 @@ struct Message {
   Headers headers;
 };
 
-// An idempotent producer to one topic: enable.idempotence=true, acks=all,
+// An idempotent producer to one topic: enable.idempotence=true,
+// enable.gapless.guarantee=true, acks=all,
 // partitioner=murmur2_random, linger.ms=5, message.timeout.ms=30000 and
 // allow.auto.create.topics=false (honoured by brokers with Metadata v4+; the mock
 // cluster creates a missing topic anyway, so call EnsureTopic first). `extra` settings
@@ -219,7 +221,8 @@ class Reader {
   Result<std::vector<Fetched>> Read(uint32_t partition, int64_t from, size_t max,
                                     std::chrono::milliseconds timeout);
 
-  // Asks the partition's leader for its low and high watermarks.
+  // Asks the partition's leader for its low and high watermarks. Returns within
+  // `timeout` (kUnavailable) even when the leader cannot be reached.
   Result<WatermarkOffsets> Watermarks(uint32_t partition, std::chrono::milliseconds timeout) const;
 
   const std::string& topic() const { return topic_; }
@@ -228,12 +231,22 @@ class Reader {
   Reader() = default;
   Status Assign(uint32_t partition, int64_t from);
 
+  struct WatermarkQuery;
+
   rd_kafka_t* rk_ = nullptr;
+  // Owns rk_: shared with a watermark query still running after its caller gave up.
+  std::shared_ptr<rd_kafka_t> owner_;
   std::string topic_;
   std::mutex mu_;  // the consumer's assignment and queue
   // Where the current assignment will deliver next, so that a follower reading on from
   // where it stopped keeps the prefetched records instead of assigning again.
   std::optional<std::pair<uint32_t, int64_t>> position_;
+  // librdkafka 2.0.2's rd_kafka_query_watermark_offsets does not return at its timeout
+  // while the partition's leader is unreachable (the request waits for the broker), so
+  // it runs on its own thread; at most one is outstanding per partition, and callers
+  // asking while it is unanswered wait for that one.
+  mutable std::mutex query_mu_;
+  mutable std::map<uint32_t, std::shared_ptr<WatermarkQuery>> queries_;
 };
 
 }  // namespace ledger::kafka

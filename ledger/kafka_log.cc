@@ -1,9 +1,14 @@
 #include "ledger/kafka_log.h"
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <thread>
 
+#include "ledger/embedded_log.h"
 #include "ledger/event.h"
 #include "ledger/partition.h"
 
@@ -151,6 +156,142 @@ Result<SignedRecord> SignedRecordFromKafka(uint32_t partition, int64_t offset, s
   return r;
 }
 
+// The writer's state beside a Kafka topic: RocksDB with column families
+//   default  "format", "topic", "partitions", and "end/P" -> "END HEXLEAF" (how far the
+//            state reaches in partition P and the leaf hash of the record before END)
+//   streams  subject -> stream head (writer.cc)
+//   ids      event id -> idempotency entry (writer.cc)
+// Writes need no fsync: the topic is the truth and anything lost is folded in again.
+class KafkaLog::StateDb {
+ public:
+  struct Reach {
+    uint64_t end = 0;
+    Hash last{};
+  };
+
+  static Result<std::unique_ptr<StateDb>> Open(const std::filesystem::path& dir,
+                                               const std::string& topic, uint32_t partitions) {
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = true;
+    db_options.create_missing_column_families = true;
+    db_options.max_background_jobs = 2;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {"streams", rocksdb::ColumnFamilyOptions()},
+        {"ids", rocksdb::ColumnFamilyOptions()},
+    };
+    std::unique_ptr<StateDb> db(new StateDb());
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(db_options, dir.string(), cfs, &db->cfs_, &raw);
+    if (!s.ok()) return FromRocks(s, "cannot open the writer state at " + dir.string());
+    db->db_.reset(raw);
+    db->reach_.resize(partitions);
+    std::string format, stored_topic, stored_partitions;
+    rocksdb::Status fs = raw->Get(rocksdb::ReadOptions(), kStateFormatKey, &format);
+    if (fs.IsNotFound()) {
+      rocksdb::WriteBatch batch;
+      batch.Put(kStateFormatKey, kStateFormat);
+      batch.Put("topic", topic);
+      batch.Put("partitions", std::to_string(partitions));
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      if (Status st = FromRocks(raw->Write(wo, &batch), "cannot initialize the writer state");
+          !st.ok())
+        return st;
+      return db;
+    }
+    if (!fs.ok()) return FromRocks(fs, "cannot read the writer state");
+    if (format != kStateFormat) {
+      return Status::Corruption("the writer state at " + dir.string() + " has format '" + format +
+                                "', not " + kStateFormat);
+    }
+    (void)raw->Get(rocksdb::ReadOptions(), "topic", &stored_topic);
+    (void)raw->Get(rocksdb::ReadOptions(), "partitions", &stored_partitions);
+    if (stored_topic != topic || stored_partitions != std::to_string(partitions)) {
+      return Status::Invalid("the writer state at " + dir.string() + " belongs to topic '" +
+                             stored_topic + "' with " + stored_partitions +
+                             " partitions, not to '" + topic + "' with " +
+                             std::to_string(partitions));
+    }
+    for (uint32_t p = 0; p < partitions; ++p) {
+      std::string value;
+      rocksdb::Status gs = raw->Get(rocksdb::ReadOptions(), EndKey(p), &value);
+      if (gs.IsNotFound()) continue;
+      if (!gs.ok()) return FromRocks(gs, "cannot read the writer state");
+      auto reach = DecodeReach(value);
+      if (!reach) return Status::Corruption("the writer state's " + EndKey(p) + " is corrupt");
+      db->reach_[p] = *reach;
+    }
+    return db;
+  }
+
+  Reach reach(uint32_t partition) const {
+    std::lock_guard lock(mu_);
+    return reach_[partition];
+  }
+
+  Result<std::optional<std::string>> Get(StateTable table, const std::string& key) const {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Cf(table), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "cannot read the writer state");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  // The state and the new reach of the partitions named, in one batch.
+  Status Write(std::span<const StateWrite> state,
+               const std::vector<std::pair<uint32_t, Reach>>& reach) {
+    rocksdb::WriteBatch batch;
+    for (const StateWrite& w : state) batch.Put(Cf(w.table), w.key, w.value);
+    for (const auto& [p, r] : reach)
+      batch.Put(EndKey(p), std::to_string(r.end) + " " + Hex(r.last));
+    if (Status s =
+            FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "cannot write the writer state");
+        !s.ok())
+      return s;
+    std::lock_guard lock(mu_);
+    for (const auto& [p, r] : reach) reach_[p] = r;
+    return Status::Ok();
+  }
+
+  uint64_t Bytes() const { return RocksDbBytes(*db_, cfs_); }
+
+  ~StateDb() {
+    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+  }
+
+ private:
+  static constexpr const char* kStateFormatKey = "format";
+  static constexpr const char* kStateFormat = "sales-ledger-kafka-state/1";
+
+  StateDb() = default;
+  static Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+    if (s.ok()) return Status::Ok();
+    return s.IsCorruption() ? Status::Corruption(what + ": " + s.ToString())
+                            : Status::IoError(what + ": " + s.ToString());
+  }
+  static std::string EndKey(uint32_t p) { return "end/" + std::to_string(p); }
+  static std::optional<Reach> DecodeReach(const std::string& value) {
+    size_t space = value.find(' ');
+    if (space == std::string::npos) return std::nullopt;
+    Reach r;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + space, r.end);
+    if (ec != std::errc() || ptr != value.data() + space) return std::nullopt;
+    auto last = HashFromHex(std::string_view(value).substr(space + 1));
+    if (!last) return std::nullopt;
+    r.last = *last;
+    return r;
+  }
+  rocksdb::ColumnFamilyHandle* Cf(StateTable table) const {
+    return table == StateTable::kStreams ? cfs_[1] : cfs_[2];
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  mutable std::mutex mu_;
+  std::vector<Reach> reach_;
+};
+
 Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaLogOptions& options) {
   if (options.brokers.empty()) return Status::Invalid("the Kafka log needs bootstrap servers");
   if (options.topic.empty()) return Status::Invalid("the Kafka log needs a topic");
@@ -158,6 +299,13 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaLogOptions& options)
   if (options.partitions > kPartitionsMax) {
     return Status::Invalid("partitions must be 0 (the topic's own) or 1.." +
                            std::to_string(kPartitionsMax));
+  }
+  const bool writable = !options.state_dir.empty();
+  if (writable) {
+    // Creates a missing topic; refuses another partition count.
+    auto ensured = kafka::EnsureTopic(options.brokers, options.topic, options.partitions,
+                                      options.config, {.timeout_ms = options.timeout_ms});
+    if (!ensured.ok()) return ensured.status();
   }
   auto count = TopicPartitions(options);
   if (!count.ok()) return count.status();
@@ -173,23 +321,147 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaLogOptions& options)
   auto reader = kafka::Reader::Open(options.brokers, options.topic, options.config);
   if (!reader.ok()) return reader.status();
   std::unique_ptr<KafkaLog> log(new KafkaLog());
-  log->reader_ = std::move(reader).value();
+  log->options_ = options;
+  log->meta_reader_ = std::move(reader).value();
   log->topic_ = options.topic;
   log->partitions_ = *count;
   log->timeout_ = std::chrono::milliseconds(options.timeout_ms);
   log->ends_ = std::make_unique<std::atomic<uint64_t>[]>(*count);
+  log->readers_.resize(*count);
   if (Status s = log->RefreshEnds(); !s.ok()) return s;
+  if (writable) {
+    auto state = StateDb::Open(options.state_dir, options.topic, *count);
+    if (!state.ok()) return state.status();
+    log->state_ = std::move(state).value();
+    if (Status s = log->CheckState(); !s.ok()) return s;
+    auto producer = kafka::Producer::Open(options.brokers, options.topic, options.config);
+    if (!producer.ok()) return producer.status();
+    log->producer_ = std::move(producer).value();
+  }
   return log;
 }
 
-Status KafkaLog::Append(std::span<const SignedRecord>, std::span<const StateWrite>) {
-  return Status::Unavailable(
-      "this version opens the Kafka log read-only; appending to Kafka is issue 4's next step");
+KafkaLog::~KafkaLog() = default;
+
+Status KafkaLog::CheckState() {
+  const std::string fix =
+      ": move " + options_.state_dir.string() + " away to rebuild the writer state from the topic";
+  for (uint32_t p = 0; p < partitions_; ++p) {
+    const StateDb::Reach reach = state_->reach(p);
+    if (reach.end == 0) continue;
+    if (reach.end > End(p)) {
+      return Status::Corruption("partition " + std::to_string(p) + " of topic '" + topic_ +
+                                "' ends at " + std::to_string(End(p)) +
+                                " but the writer state reaches " + std::to_string(reach.end) +
+                                " (was the topic deleted and created again?)" + fix);
+    }
+    auto before = ReadRecords(*this, p, reach.end - 1, 1);
+    if (!before.ok()) return before.status();
+    if (before->size() != 1 || before->front().leaf_hash() != reach.last) {
+      return Status::Corruption(Where(p, static_cast<int64_t>(reach.end - 1)) +
+                                " is not the record the writer state follows" + fix);
+    }
+  }
+  return Status::Ok();
 }
 
-Result<std::optional<std::string>> KafkaLog::GetState(StateTable, const std::string&) const {
-  return Status::Unavailable("the Kafka log is opened read-only");
+Status KafkaLog::Append(std::span<const SignedRecord> records, std::span<const StateWrite> state) {
+  if (!state_) return Status::Unavailable("the Kafka log is opened read-only");
+  if (!ends_known_)
+    return Status::Unavailable("the ends of topic '" + topic_ +
+                               "' are unknown since a failed append");
+  if (records.size() > kafka::kBatchMessagesMax) {
+    return Status::Invalid("at most " + std::to_string(kafka::kBatchMessagesMax) +
+                           " records per append");
+  }
+  std::vector<uint64_t> next(partitions_);
+  for (uint32_t p = 0; p < partitions_; ++p) next[p] = End(p);
+  std::vector<kafka::Message> messages;
+  messages.reserve(records.size());
+  for (const SignedRecord& r : records) {
+    if (r.partition >= partitions_ || r.ledgerseq != next[r.partition]) {
+      return Status::Invalid(Where(r.partition, static_cast<int64_t>(r.ledgerseq)) +
+                             " does not continue its partition");
+    }
+    ++next[r.partition];
+    auto message = KafkaMessageOf(r);
+    if (!message.ok()) return message.status();
+    messages.push_back(std::move(message).value());
+  }
+  auto offsets = producer_->ProduceBatch(messages);
+  if (!offsets.ok()) return Failed(offsets.status());
+  for (size_t i = 0; i < records.size(); ++i) {
+    if ((*offsets)[i] != static_cast<int64_t>(records[i].ledgerseq)) {
+      return Failed(Status::Corruption(
+          Where(records[i].partition, static_cast<int64_t>(records[i].ledgerseq)) +
+          " was written at offset " + std::to_string((*offsets)[i]) +
+          ": something else writes to topic '" + topic_ + "', or the brokers wrote a retry twice"));
+    }
+  }
+  std::vector<std::pair<uint32_t, StateDb::Reach>> reach;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const SignedRecord& r = records[i];
+    if (i + 1 < records.size() && records[i + 1].partition == r.partition) continue;
+    if (r.ledgerseq + 1 != next[r.partition]) continue;  // not the partition's last
+    reach.push_back({r.partition, {r.ledgerseq + 1, r.leaf_hash()}});
+  }
+  {
+    std::lock_guard lock(ends_mu_);
+    for (uint32_t p = 0; p < partitions_; ++p) ends_[p].store(next[p]);
+  }
+  appended_.notify_all();
+  // The events are in Kafka; a failure here only leaves the state behind (kUnavailable,
+  // and the writer's Recover folds them in).
+  return state_->Write(state, reach);
 }
+
+Status KafkaLog::Failed(Status cause) {
+  ends_known_ = false;
+  (void)Sync();  // often succeeds at once; otherwise the writer calls it again
+  return Status::Unavailable("topic '" + topic_ + "' did not take the append: " + cause.message());
+}
+
+Status KafkaLog::Sync() {
+  if (!state_) return RefreshEnds();
+  if (!producer_->Fatal().ok()) {
+    // A fatal idempotent producer (e.g. a gap it could not rule out) takes nothing more.
+    auto producer = kafka::Producer::Open(options_.brokers, options_.topic, options_.config);
+    if (!producer.ok()) return producer.status();
+    producer_ = std::move(producer).value();
+  }
+  if (Status s = RefreshEnds(); !s.ok()) return s;
+  ends_known_ = true;
+  return Status::Ok();
+}
+
+uint64_t KafkaLog::StateEnd(uint32_t partition) const {
+  LEDGER_ASSERT(partition < partitions_);
+  return state_ ? state_->reach(partition).end : End(partition);
+}
+
+Status KafkaLog::PutState(std::span<const StateWrite> state, std::span<const uint64_t> state_ends) {
+  if (!state_) return Status::Unavailable("the Kafka log is opened read-only");
+  LEDGER_ASSERT(state_ends.size() == partitions_);
+  std::vector<std::pair<uint32_t, StateDb::Reach>> reach;
+  for (uint32_t p = 0; p < partitions_; ++p) {
+    if (state_ends[p] == state_->reach(p).end) continue;
+    if (state_ends[p] == 0 || state_ends[p] > End(p))
+      return Status::Invalid("PutState beyond the end of partition " + std::to_string(p));
+    auto before = ReadRecords(*this, p, state_ends[p] - 1, 1);
+    if (!before.ok()) return before.status();
+    if (before->size() != 1) return Status::Corruption(Where(p, state_ends[p] - 1) + " is missing");
+    reach.push_back({p, {state_ends[p], before->front().leaf_hash()}});
+  }
+  return state_->Write(state, reach);
+}
+
+Result<std::optional<std::string>> KafkaLog::GetState(StateTable table,
+                                                      const std::string& key) const {
+  if (!state_) return Status::Unavailable("the Kafka log is opened read-only");
+  return state_->Get(table, key);
+}
+
+uint64_t KafkaLog::ApproximateBytes() const { return state_ ? state_->Bytes() : 0; }
 
 uint64_t KafkaLog::End(uint32_t partition) const {
   LEDGER_ASSERT(partition < partitions_);
@@ -197,9 +469,13 @@ uint64_t KafkaLog::End(uint32_t partition) const {
 }
 
 Status KafkaLog::RefreshEnd(uint32_t partition, std::chrono::milliseconds timeout) const {
-  auto marks = reader_->Watermarks(partition, timeout);
+  auto marks = meta_reader_->Watermarks(partition, timeout);
   if (!marks.ok()) return marks.status();
-  ends_[partition].store(static_cast<uint64_t>(std::max<int64_t>(0, marks->high)));
+  {
+    std::lock_guard lock(ends_mu_);
+    ends_[partition].store(static_cast<uint64_t>(std::max<int64_t>(0, marks->high)));
+  }
+  appended_.notify_all();
   return Status::Ok();
 }
 
@@ -210,6 +486,16 @@ Status KafkaLog::RefreshEnds() const {
   return Status::Ok();
 }
 
+Result<kafka::Reader*> KafkaLog::ReaderOf(uint32_t partition) const {
+  std::lock_guard lock(readers_mu_);
+  if (!readers_[partition]) {
+    auto reader = kafka::Reader::Open(options_.brokers, options_.topic, options_.config);
+    if (!reader.ok()) return reader.status();
+    readers_[partition] = std::move(reader).value();
+  }
+  return readers_[partition].get();
+}
+
 Status KafkaLog::Read(uint32_t partition, uint64_t from, size_t max,
                       std::vector<StoredRecord>* out) const {
   LEDGER_ASSERT(partition < partitions_);
@@ -218,7 +504,9 @@ Status KafkaLog::Read(uint32_t partition, uint64_t from, size_t max,
   if (from >= end || max == 0) return Status::Ok();
   const size_t want =
       static_cast<size_t>(std::min<uint64_t>({end - from, max, kafka::kReadMessagesMax}));
-  auto fetched = reader_->Read(partition, static_cast<int64_t>(from), want, timeout_);
+  auto reader = ReaderOf(partition);
+  if (!reader.ok()) return reader.status();
+  auto fetched = (*reader)->Read(partition, static_cast<int64_t>(from), want, timeout_);
   if (!fetched.ok()) return fetched.status();
   for (const kafka::Fetched& f : *fetched) {
     auto record = SignedRecordFromKafka(partition, f.offset, f.key, f.value, f.headers);
@@ -241,10 +529,17 @@ bool KafkaLog::WaitBeyond(uint32_t partition, uint64_t seq,
     if (End(partition) > seq) return true;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
+    const auto nap = std::min(left, std::chrono::milliseconds(kWaitPollMs));
+    if (state_) {
+      // This process is the topic's one writer: its Appends move the ends.
+      std::unique_lock lock(ends_mu_);
+      appended_.wait_for(lock, nap, [&] { return End(partition) > seq; });
+      continue;
+    }
     // A failed refresh keeps the old end; the loop retries until the deadline.
     (void)RefreshEnd(partition, std::max(std::chrono::milliseconds(1), std::min(left, timeout_)));
     if (End(partition) > seq) return true;
-    std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(kWaitPollMs)));
+    std::this_thread::sleep_for(nap);
   }
 }
 

@@ -72,18 +72,33 @@ Status FromArchive(const std::string& bytes, T& value) {
   return Status::Ok();
 }
 
-Hash CommandDigest(const Command& c) {
+// The digest of a command's content, to tell a retry from a reuse of its id. It covers
+// only what the recorded event keeps, so that the writer can rebuild the idempotency
+// index from the log: an `occurredat` equal to the recorded time counts as not given.
+Hash ContentDigest(std::string_view type, std::string_view subject, const boost::json::object& data,
+                   std::string_view occurredat, std::string_view correlationid,
+                   std::string_view causationid, int64_t schemaversion) {
   boost::json::object o;
-  o["type"] = c.type;
-  o["subject"] = c.subject;
-  o["data"] = c.data;
-  o["occurredat"] = c.occurredat;
-  o["correlationid"] = c.correlationid;
-  o["causationid"] = c.causationid;
-  o["schemaversion"] = c.schemaversion;
+  o["type"] = type;
+  o["subject"] = subject;
+  o["data"] = data;
+  o["occurredat"] = occurredat;
+  o["correlationid"] = correlationid;
+  o["causationid"] = causationid;
+  o["schemaversion"] = schemaversion;
   std::string bytes;
   AppendCanonical(o, bytes);
   return Sha256(bytes);
+}
+
+Hash CommandDigest(const Command& c, std::string_view occurredat) {
+  return ContentDigest(c.type, c.subject, c.data, occurredat, c.correlationid, c.causationid,
+                       c.schemaversion);
+}
+
+Hash EventDigest(const Event& e) {
+  return ContentDigest(e.type, e.subject, e.data, e.occurredat == e.time ? "" : e.occurredat,
+                       e.correlationid, e.causationid, e.schemaversion);
 }
 
 // RFC 9562 UUID version 7: 48-bit Unix milliseconds, then random bits.
@@ -283,11 +298,21 @@ Result<std::unique_ptr<Writer>> Writer::Open(EventLog& log, const SigningKey& ke
 }
 
 Status Writer::Recover() {
+  if (Status s = log_.Sync(); !s.ok()) return s;
   const uint32_t n = log_.partitions();
   partition_end_.assign(n, 0);
   partition_last_.assign(n, Hash{});
+  std::vector<uint64_t> state_end(n);
+  bool lagging = false;
   for (uint32_t p = 0; p < n; ++p) {
-    uint64_t end = log_.End(p);
+    const uint64_t end = log_.End(p);
+    state_end[p] = log_.StateEnd(p);
+    if (state_end[p] > end) {
+      return Status::Corruption("the writer state of partition " + std::to_string(p) +
+                                " reaches ledgerseq " + std::to_string(state_end[p]) +
+                                " but the log ends at " + std::to_string(end));
+    }
+    lagging |= state_end[p] < end;
     partition_end_[p] = end;
     if (end == 0) continue;
     auto last = ReadRecords(log_, p, end - 1, 1);
@@ -302,7 +327,110 @@ Status Writer::Recover() {
     partition_last_[p] = last->front().leaf_hash();
     last_time_ = std::max(last_time_, ParseRfc3339(event->time).value_or(0));
   }
-  return Status::Ok();
+  return lagging ? CatchUp(std::move(state_end)) : Status::Ok();
+}
+
+// A record read during CatchUp, waiting for its turn in the global order.
+struct Writer::Pending {
+  Micros time = 0;
+  uint64_t ledgerseq = 0;
+  Event event;
+  Hash leaf{};
+};
+
+Status Writer::CatchUp(std::vector<uint64_t> folded) {
+  constexpr size_t kReadChunk = 1024;
+  constexpr size_t kFlushEvents = 4096;
+  const uint32_t n = log_.partitions();
+  std::vector<uint64_t> next_read = folded;
+  std::vector<Hash> prev(n);
+  std::vector<std::deque<Pending>> pending(n);
+  auto where = [](uint32_t p, uint64_t seq) {
+    return "partition " + std::to_string(p) + " ledgerseq " + std::to_string(seq);
+  };
+  for (uint32_t p = 0; p < n; ++p) {
+    if (folded[p] == 0 || folded[p] >= partition_end_[p]) continue;
+    auto before = ReadRecords(log_, p, folded[p] - 1, 1);
+    if (!before.ok()) return before.status();
+    if (before->size() != 1) return Status::Corruption(where(p, folded[p] - 1) + " is missing");
+    prev[p] = before->front().leaf_hash();
+  }
+  auto refill = [&](uint32_t p) -> Status {
+    if (!pending[p].empty() || next_read[p] >= partition_end_[p]) return Status::Ok();
+    auto records = ReadRecords(log_, p, next_read[p],
+                               std::min<uint64_t>(kReadChunk, partition_end_[p] - next_read[p]));
+    if (!records.ok()) return records.status();
+    if (records->empty()) return Status::Corruption(where(p, next_read[p]) + " is missing");
+    for (SignedRecord& r : *records) {
+      auto event = ParseEvent(r.event);
+      if (!event.ok())
+        return Status::Corruption(where(p, r.ledgerseq) + ": " + event.status().message());
+      if (event->partition != p || event->ledgerseq != r.ledgerseq) {
+        return Status::Corruption(where(p, r.ledgerseq) + " holds an event of partition " +
+                                  std::to_string(event->partition) + " ledgerseq " +
+                                  std::to_string(event->ledgerseq));
+      }
+      const Micros time = ParseRfc3339(event->time).value_or(0);
+      pending[p].push_back({time, r.ledgerseq, std::move(event).value(), r.leaf_hash()});
+    }
+    next_read[p] += records->size();
+    return Status::Ok();
+  };
+  auto overlay = std::make_unique<Overlay>(log_, nullptr);
+  size_t unflushed = 0;
+  caught_up_events_ = 0;
+  auto flush = [&]() -> Status {
+    if (unflushed == 0) return Status::Ok();
+    if (!overlay->error().ok()) return overlay->error();
+    Status s = log_.PutState(overlay->Writes(), folded);
+    overlay = std::make_unique<Overlay>(log_, nullptr);
+    unflushed = 0;
+    return s;
+  };
+  for (;;) {
+    // The next event in the order it was sequenced: times strictly increase across the
+    // whole ledger, ties (from logs written before that rule) go by partition.
+    std::optional<uint32_t> first;
+    for (uint32_t p = 0; p < n; ++p) {
+      if (Status s = refill(p); !s.ok()) return s;
+      if (pending[p].empty()) continue;
+      if (!first || pending[p].front().time < pending[*first].front().time) first = p;
+    }
+    if (!first) break;
+    const uint32_t p = *first;
+    Pending r = std::move(pending[p].front());
+    pending[p].pop_front();
+    const std::string expected_prev = r.ledgerseq == 0 ? "" : Hex(prev[p]);
+    if (r.event.ledgerprev != expected_prev)
+      return Status::Corruption(where(p, r.ledgerseq) + ": ledgerprev does not continue the chain");
+    if (Status s = Fold(r.event, r.leaf, *overlay); !s.ok())
+      return Status::Corruption(where(p, r.ledgerseq) + ": " + s.message());
+    prev[p] = r.leaf;
+    folded[p] = r.ledgerseq + 1;
+    ++caught_up_events_;
+    if (++unflushed >= kFlushEvents) {
+      if (Status s = flush(); !s.ok()) return s;
+    }
+  }
+  return flush();
+}
+
+Status Writer::Fold(const Event& e, const Hash& leaf, Overlay& overlay) const {
+  StreamHead head = overlay.Head(e.subject);
+  if (!overlay.error().ok()) return overlay.error();
+  if (e.streamversion != head.version + 1 ||
+      e.streamprev != (head.version == 0 ? "" : Hex(head.last))) {
+    return Status::Corruption("the event does not continue the stream of " + e.subject +
+                              " (at version " + std::to_string(head.version) + ")");
+  }
+  decider_.Apply(e, overlay);
+  StreamHead next = overlay.Head(e.subject);  // Apply may have changed its decision state
+  next.version = e.streamversion;
+  next.last = leaf;
+  overlay.PutHead(e.subject, std::move(next));
+  overlay.PutId(e.id,
+                IdEntry{e.partition, e.ledgerseq, e.streamversion, leaf, e.time, EventDigest(e)});
+  return overlay.error();
 }
 
 std::vector<Violation> Writer::Validate(const Command& command) const {
@@ -382,6 +510,18 @@ void Writer::Run() {
 }
 
 void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
+  if (!synced_.ok()) {
+    // A failed write left the heads unknown: read them again before taking anything.
+    synced_ = Recover();
+    if (!synced_.ok()) {
+      std::fprintf(stderr, "writer: cannot resynchronise with the log: %s\n",
+                   synced_.ToString().c_str());
+      const Status unavailable = Status::Unavailable(
+          "the writer cannot resynchronise with the event log: " + synced_.message());
+      for (auto& r : requests) r->done(unavailable);
+      return;
+    }
+  }
   Group group{{}, {}, partition_end_, partition_last_, last_time_};
   Overlay group_overlay(log_, nullptr);
   std::vector<std::unique_ptr<Request>> accepted;
@@ -414,13 +554,18 @@ void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
     for (auto& r : accepted) r->done(std::move(r->results));
     return;
   }
-  // Nothing of this group was acknowledged. Re-read the heads from the log, which is
-  // the truth whatever happened to the write.
+  // Nothing of this group was acknowledged, though some of it may be in the log (Kafka
+  // fails per partition). Re-read the heads and fold in whatever did land before taking
+  // more, so that the next event continues the chains as they really are; a retry of a
+  // command that did land then gets its original result.
   Status unavailable =
       Status::Unavailable("the event log did not take the append: " + written.message());
   for (auto& r : accepted) r->done(unavailable);
-  if (Status s = Recover(); !s.ok())
-    std::fprintf(stderr, "writer: cannot recover heads: %s\n", s.ToString().c_str());
+  synced_ = Recover();
+  if (!synced_.ok()) {
+    std::fprintf(stderr, "writer: cannot resynchronise with the log: %s\n",
+                 synced_.ToString().c_str());
+  }
 }
 
 Status Writer::Sequence(Request& request, Overlay& overlay, Group& group) {
@@ -437,11 +582,12 @@ Status Writer::Sequence(Request& request, Overlay& overlay, Group& group) {
 Status Writer::SequenceOne(const Command& c, size_t index, const std::string& actor,
                            Overlay& overlay, Group& group, Appended& out) {
   const std::string at = "/events/" + std::to_string(index);
-  Hash digest{};
   if (!c.id.empty()) {
-    digest = CommandDigest(c);
     if (std::optional<IdEntry> prior = overlay.Id(c.id)) {
-      if (prior->digest != digest) {
+      // A retry that names the recorded time as its occurredat matches the original
+      // whether or not that gave it (the log does not tell them apart).
+      if (prior->digest != CommandDigest(c, c.occurredat) &&
+          (c.occurredat != prior->time || prior->digest != CommandDigest(c, ""))) {
         return Status::Conflict("event id " + c.id + " was already used for a different event",
                                 {{at + "/id", "was already used for a different event"}});
       }
@@ -466,7 +612,9 @@ Status Writer::SequenceOne(const Command& c, size_t index, const std::string& ac
   const uint32_t p = PartitionOf(c.subject, log_.partitions());
   if (group.end[p] >= kLedgerseqMax)
     return Status::Exhausted("partition " + std::to_string(p) + " is full");
-  group.last_time = std::max(group.last_time, clock_.NowMicros());
+  // Strictly increasing, so that `time` orders every event of the ledger as it was
+  // sequenced (the order CatchUp folds partitions in).
+  group.last_time = std::max(group.last_time + 1, clock_.NowMicros());
   Event e;
   e.id = c.id.empty() ? NewUuidV7(group.last_time) : c.id;
   e.source = options_.source;
@@ -492,13 +640,7 @@ Status Writer::SequenceOne(const Command& c, size_t index, const std::string& ac
                             " bytes; the limit is " + std::to_string(kEventBytesMax)}});
   }
   const Hash leaf = LeafHash(canonical);
-  decider_.Apply(e, overlay);
-  StreamHead next = overlay.Head(c.subject);  // Apply may have changed its decision state
-  next.version = e.streamversion;
-  next.last = leaf;
-  overlay.PutHead(c.subject, std::move(next));
-  overlay.PutId(
-      e.id, IdEntry{p, e.ledgerseq, e.streamversion, leaf, e.time, c.id.empty() ? Hash{} : digest});
+  if (Status s = Fold(e, leaf, overlay); !s.ok()) return s;
   group.records.push_back(
       SignedRecord{p, e.ledgerseq, std::move(canonical), {}, key_.public_key().id});
   group.leaves.push_back(leaf);

@@ -7,11 +7,18 @@
 // signed in parallel on a small pool, appended to the log in one durable write with
 // the writer state they imply, and only then are the callers answered.
 //
-// A batch is atomic: every command is appended or none is. A command whose `id` was
-// appended before (with the same content) gets the original result back and appends
-// nothing; the same id with different content is a conflict.
+// A batch is atomic on the embedded log: every command is appended or none is. On Kafka
+// (no transactions in this version) a failed delivery fails the whole batch, but the
+// commands that reached other partitions stay in the log; retrying the batch with the
+// same ids completes it exactly once. A command whose `id` was appended before (with
+// the same content) gets the original result back and appends nothing; the same id with
+// different content is a conflict.
+//
+// Recorded times strictly increase over the whole ledger (1 µs apart at least), so they
+// give the order the events were sequenced in, which rebuilding the writer state needs.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -52,7 +59,8 @@ class Writer {
   using Callback = std::function<void(Result<std::vector<Appended>>)>;
 
   // `log`, `key`, `decider` and `clock` must outlive the writer. Recovers partition
-  // heads from the log (stream heads and ids are read from the log's state on demand).
+  // heads from the log (stream heads and ids are read from the log's state on demand)
+  // and first folds in any records the log's stored state lags behind.
   static Result<std::unique_ptr<Writer>> Open(EventLog& log, const SigningKey& key,
                                               const Decider& decider, Clock& clock,
                                               WriterOptions options);
@@ -68,6 +76,9 @@ class Writer {
   void Close();
 
   const WriterOptions& options() const { return options_; }
+  // Events the last recovery (at Open, or after a failed write) folded into the writer
+  // state because the log's stored state lagged behind them.
+  uint64_t caught_up_events() const { return caught_up_events_.load(); }
   // The decider's stateless checks of one command (what AppendAsync runs first), for
   // callers that report them beside their own.
   std::vector<Violation> Validate(const Command& command) const;
@@ -75,12 +86,20 @@ class Writer {
  private:
   struct Request;
   struct Group;
+  struct Pending;
   class Signer;
   class Overlay;
 
   Writer(EventLog& log, const SigningKey& key, const Decider& decider, Clock& clock,
          WriterOptions options);
+  // Reads the partition heads from the log, and folds into the writer state the records
+  // it lags behind (EventLog::StateEnd).
   Status Recover();
+  // Folds records [state_end[p], End(p)) of every partition into the writer state, in
+  // the order they were sequenced (by time), checking both chains on the way.
+  Status CatchUp(std::vector<uint64_t> state_end);
+  // Folds one recorded event into stream heads, decision state and the id index.
+  Status Fold(const Event& event, const Hash& leaf, Overlay& overlay) const;
   void Run();
   void Commit(std::vector<std::unique_ptr<Request>> requests);
   Status Sequence(Request& request, Overlay& overlay, Group& group);
@@ -98,6 +117,8 @@ class Writer {
   std::vector<Hash> partition_last_;
   std::vector<uint64_t> partition_end_;
   Micros last_time_ = 0;
+  Status synced_;  // not ok after a failed write until Recover succeeds again
+  std::atomic<uint64_t> caught_up_events_{0};
 
   std::mutex mu_;
   std::condition_variable work_;
