@@ -1,6 +1,7 @@
 // ledgerctl verify: a whole embedded log (--data), a Kafka topic (--kafka-brokers) or a
 // captured NDJSON feed (--ndjson).
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -29,6 +30,43 @@ constexpr std::string_view kCommand = "verify";
 // Feed lines checked per round (their signatures in parallel), bounding memory.
 constexpr size_t kFeedChunkLines = 4096;
 constexpr size_t kFeedLineBytesMax = 2 * ledger::kEventBytesMax;
+
+// A Kafka record as `kcat -C -J` prints it: {"topic":..,"partition":P,"offset":O,
+// "headers":["NAME","VALUE",...],"key":"..","payload":".."}, checked like any record
+// read from the topic (ledgerseq = offset, headers agreeing with the event).
+ledger::Result<ledger::SignedRecord> ParseKcatLine(const boost::json::object& o) {
+  const auto* partition = o.if_contains("partition");
+  const auto* offset = o.if_contains("offset");
+  const auto* key = o.if_contains("key");
+  const auto* payload = o.if_contains("payload");
+  const auto* headers = o.if_contains("headers");
+  if (partition == nullptr || !partition->is_int64() || partition->as_int64() < 0 ||
+      offset == nullptr || !offset->is_int64() || offset->as_int64() < 0 || key == nullptr ||
+      !key->is_string() || payload == nullptr || !payload->is_string() || headers == nullptr ||
+      !headers->is_array() || headers->as_array().size() % 2 != 0) {
+    return ledger::Status::Invalid(
+        "a kcat -J line needs partition, offset, key, payload and headers (name, value, ...)");
+  }
+  ledger::kafka::Headers list;
+  const boost::json::array& h = headers->as_array();
+  for (size_t i = 0; i < h.size(); i += 2) {
+    if (!h[i].is_string() || !h[i + 1].is_string())
+      return ledger::Status::Invalid("kcat -J headers must be strings");
+    list.emplace_back(std::string(h[i].as_string()), std::string(h[i + 1].as_string()));
+  }
+  return ledger::SignedRecordFromKafka(static_cast<uint32_t>(partition->as_int64()),
+                                       offset->as_int64(), key->as_string(), payload->as_string(),
+                                       list);
+}
+
+// A feed line, or a Kafka record captured by kcat -J (told apart by its "payload").
+ledger::Result<ledger::SignedRecord> ParseCapturedLine(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (!ec && v.is_object() && v.as_object().contains("payload"))
+    return ParseKcatLine(v.as_object());
+  return ledger::ParseFeedLine(text);
+}
 
 struct Totals {
   uint64_t events = 0;
@@ -123,7 +161,7 @@ class FeedVerifier {
 
   // Returns the failure ("FILE:LINE: ..."), or nullopt when every line so far is good.
   std::optional<std::string> Line(size_t number, std::string_view text) {
-    auto record = ledger::ParseFeedLine(text);
+    auto record = ParseCapturedLine(text);
     if (!record.ok()) return Flush(number, record.status().message());
     if (record->partition >= partitions_) {
       return Flush(number, Position(record->partition, record->ledgerseq) + ": the feed has " +
@@ -240,8 +278,9 @@ int RunVerify(const std::vector<std::string>& args) {
       "with --kafka-brokers: a librdkafka setting KEY=VALUE (repeatable), e.g. "
       "security.protocol=SSL");
   add("ndjson", po::value<std::string>(),
-      "verify a captured feed instead: one `ledgerctl feed` line per line, each partition "
-      "complete from ledgerseq 0 and in order");
+      "verify a captured feed instead: one `ledgerctl feed` or GET /v1/feed line per line, "
+      "or the topic as `kcat -C -J` prints it; each partition complete from ledgerseq 0 and "
+      "in order");
   add("vkeys", po::value<std::string>(),
       "trusted verifier keys, one a line (default DIR/keys/ledger.vkeys; required with --ndjson)");
   add("partitions", po::value<uint32_t>()->default_value(ledger::kPartitionsDefault),

@@ -1,6 +1,6 @@
-// ledgerd: the sales ledger server. Opens the embedded log in --data, loads (or creates)
-// the signing key, and serves the HTTP API until SIGTERM/SIGINT, then stops accepting,
-// finishes in-flight appends and exits 0.
+// ledgerd: the sales ledger server. Opens the embedded log in --data (or the Kafka topic
+// of --kafka-brokers), loads (or creates) the signing key, and serves the HTTP API until
+// SIGTERM/SIGINT, then stops accepting, finishes in-flight appends and exits 0.
 #include <signal.h>
 
 #include <boost/program_options.hpp>
@@ -13,6 +13,7 @@
 #include "ingest/http_server.h"
 #include "ingest/records_api.h"
 #include "ledger/embedded_log.h"
+#include "ledger/kafka_log.h"
 #include "ledger/partition.h"
 #include "ledger/writer.h"
 #include "projections/views.h"
@@ -33,6 +34,9 @@ struct Config {
   unsigned threads = 0;
   size_t body_bytes_max = 4 * 1024 * 1024;
   unsigned read_wait_ms = 5000;
+  std::string kafka_brokers;  // empty: the embedded log
+  std::string kafka_topic = std::string(ledger::kKafkaTopicDefault);
+  std::vector<std::string> kafka_config;
 };
 
 // Parses flags and the optional config file (key = value lines, same names as flags).
@@ -54,9 +58,16 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "largest request body")(
       "read-wait-ms", po::value(&c.read_wait_ms)->default_value(c.read_wait_ms),
       "longest wait of a read with ?after=P:SEQ for the views to include that position "
-      "(then 503)")("config", po::value(&config_file),
-                    "file of option = value lines, e.g. listen = 0.0.0.0:8080; flags given "
-                    "on the command line win");
+      "(then 503)")("kafka-brokers", po::value(&c.kafka_brokers),
+                    "HOST:PORT[,...]: keep the events in this Kafka cluster instead of the "
+                    "embedded log (the writer state goes to DATA/kafka-state)")(
+      "kafka-topic", po::value(&c.kafka_topic)->default_value(c.kafka_topic),
+      "the ledger's topic; created with --partitions if missing")(
+      "kafka-config", po::value(&c.kafka_config)->composing(),
+      "KEY=VALUE librdkafka setting for every Kafka client, e.g. security.protocol=ssl "
+      "(repeatable)")("config", po::value(&config_file),
+                      "file of option = value lines, e.g. listen = 0.0.0.0:8080; flags given "
+                      "on the command line win");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -114,21 +125,44 @@ int main(int argc, char** argv) {
   }
   auto keyring = ledger::LoadVerifierKeys(c.data / "keys" / ledger::kVerifierKeysFile);
   if (!keyring.ok()) return Fail("cannot load verifier keys", keyring.status());
-  auto log = ledger::EmbeddedLog::Open(c.data / "log", {.partitions = c.partitions});
-  if (!log.ok()) return Fail("cannot open the event log", log.status());
+  std::unique_ptr<ledger::EventLog> log;
+  ledger::EmbeddedLog* embedded = nullptr;
+  std::string where;
+  if (c.kafka_brokers.empty()) {
+    auto opened = ledger::EmbeddedLog::Open(c.data / "log", {.partitions = c.partitions});
+    if (!opened.ok()) return Fail("cannot open the event log", opened.status());
+    embedded = opened->get();
+    log = std::move(opened).value();
+    where = "embedded log " + (c.data / "log").string();
+  } else {
+    ledger::KafkaLogOptions options{.brokers = c.kafka_brokers,
+                                    .topic = c.kafka_topic,
+                                    .partitions = c.partitions,
+                                    .state_dir = c.data / "kafka-state"};
+    for (const std::string& setting : c.kafka_config) {
+      if (auto s = options.config.Add(setting); !s.ok()) {
+        std::cerr << "ledgerd: --kafka-config " << setting << ": " << s.message() << "\n";
+        return 2;
+      }
+    }
+    auto opened = ledger::KafkaLog::Open(options);
+    if (!opened.ok()) return Fail("cannot open the Kafka log", opened.status());
+    log = std::move(opened).value();
+    where = "Kafka topic " + c.kafka_topic + " on " + c.kafka_brokers;
+  }
   schemas::SalesDecider decider;
-  auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(),
+  auto writer = ledger::Writer::Open(*log, *key, decider, ledger::SystemClock::Instance(),
                                      {.source = c.name});
   if (!writer.ok()) return Fail("cannot start the writer", writer.status());
   // The read models: rebuilt from the log if the views are missing, resumed otherwise;
   // a generation published by `ledgerctl replay` is swapped in while serving.
   const projections::Models models{schemas::ApplyToRecordState,
                                    projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
-  auto views = projections::LiveViews::Open(c.data / "views", **log, *keyring, models);
+  auto views = projections::LiveViews::Open(c.data / "views", *log, *keyring, models);
   if (!views.ok()) return Fail("cannot open the read models", views.status());
   const ingest::RecordsApi records(**views,
                                    {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
-  ingest::Api api(**writer, **log, *keyring, {.body_bytes_max = c.body_bytes_max});
+  ingest::Api api(**writer, *log, *keyring, {.body_bytes_max = c.body_bytes_max});
   api.AttachRecords(&records);
   ingest::ServerOptions server_options;
   server_options.host = c.listen.substr(0, colon);
@@ -137,9 +171,13 @@ int main(int argc, char** argv) {
   auto server = ingest::HttpServer::Start(api, server_options);
   if (!server.ok()) return Fail("cannot start the HTTP server", server.status());
 
-  std::printf("ledgerd: serving http://%s:%u (data %s, %u partitions, key %s)\n",
-              server_options.host.c_str(), (*server)->port(), c.data.c_str(), (*log)->partitions(),
-              key->public_key().VerifierKey().c_str());
+  std::printf("ledgerd: serving http://%s:%u (data %s, %s, %u partitions, key %s)\n",
+              server_options.host.c_str(), (*server)->port(), c.data.c_str(), where.c_str(),
+              log->partitions(), key->public_key().VerifierKey().c_str());
+  if ((*writer)->caught_up_events() > 0) {
+    std::printf("ledgerd: folded %llu events into the writer state that it lagged behind\n",
+                static_cast<unsigned long long>((*writer)->caught_up_events()));
+  }
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop_signals, &signal);
@@ -148,7 +186,7 @@ int main(int argc, char** argv) {
   (*writer)->Close();  // answers everything queued (after it is durable)
   (*server)->Stop();   // sends those answers, then closes connections
   (*views)->Stop();
-  (*log)->Close();
+  if (embedded != nullptr) embedded->Close();
   std::printf("ledgerd: stopped\n");
   return 0;
 }
