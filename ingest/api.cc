@@ -246,7 +246,15 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
                            "Unsupported media type",
                            ledger::Status::Invalid("send Content-Type: application/json")));
   }
-  auto commands = ParseCommands(writer_, req.body());
+  if (writer_ == nullptr) {
+    metrics_.RecordReject(ledger::Code::kUnavailable);
+    return respond(Problem(
+        version, keep_alive, http::status::service_unavailable,
+        http::obsolete_reason(http::status::service_unavailable),
+        ledger::Status::Unavailable("this ledgerd is a query node (--group): it projects and "
+                                    "serves reads; send appends to the topic's writer")));
+  }
+  auto commands = ParseCommands(*writer_, req.body());
   if (!commands.ok()) {
     metrics_.RecordReject(commands.status().code());
     return respond(Problem(version, keep_alive, http::status::bad_request,
@@ -255,7 +263,7 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
   // TODO(issue 6): the actor comes from the caller's token; until then, from a header.
   auto actor_header = req["Ledger-Actor"];
   std::string actor = actor_header.empty() ? "user:anonymous" : std::string(actor_header);
-  writer_.AppendAsync(
+  writer_->AppendAsync(
       std::move(*commands), std::move(actor),
       [this, version, keep_alive, start = std::chrono::steady_clock::now(),
        respond = std::move(respond)](ledger::Result<std::vector<ledger::Appended>> r) {

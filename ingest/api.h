@@ -32,7 +32,9 @@ class RecordsApi;
 class Api {
  public:
   // All references must outlive the Api. Thread-safe.
-  Api(ledger::Writer& writer, const ledger::EventLog& log, const ledger::Keyring& keys,
+  // `writer` null: a query node (ledgerd --group), which serves reads and answers
+  // appends with 503 naming why.
+  Api(ledger::Writer* writer, const ledger::EventLog& log, const ledger::Keyring& keys,
       ApiLimits limits)
       : writer_(writer), log_(log), keys_(keys), limits_(limits) {}
 
@@ -59,7 +61,7 @@ class Api {
   void AppendEvents(const Request& request, Respond respond) const;
   Response Feed(const Request& request) const;
 
-  ledger::Writer& writer_;
+  ledger::Writer* writer_;
   const ledger::EventLog& log_;
   mutable std::atomic<size_t> followers_{0};
   mutable Metrics metrics_;

@@ -45,7 +45,7 @@ class ServerTest : public ::testing::Test {
         ledger::Writer::Open(*log_, key_, decider_, ledger::SystemClock::Instance(), {}).value();
     keys_.Add(key_.public_key());
     api_ = std::make_unique<Api>(
-        *writer_, *log_, keys_,
+        writer_.get(), *log_, keys_,
         ApiLimits{.body_bytes_max = 64 * 1024, .follow_clients_max = 2, .follow_poll_ms = 5});
     server_ = HttpServer::Start(*api_,
                                 {.host = "127.0.0.1", .port = 0, .threads = 2, .read_timeout_s = 2})

@@ -745,4 +745,118 @@ Result<WatermarkOffsets> Reader::Watermarks(uint32_t partition,
   return query->marks;
 }
 
+// --- GroupConsumer ---
+
+Result<std::unique_ptr<GroupConsumer>> GroupConsumer::Open(const std::string& bootstraps,
+                                                           const std::string& topic,
+                                                           const std::string& group,
+                                                           OnAssign on_assign, OnRevoke on_revoke,
+                                                           const Config& extra) {
+  if (group.empty()) return Status::Invalid("a consumer group needs a name");
+  Config defaults = {
+      {"group.id", group},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "error"},
+      {"isolation.level", "read_committed"},
+      {"partition.assignment.strategy", "roundrobin"},
+      {"enable.partition.eof", "false"},
+      {"allow.auto.create.topics", "false"},
+  };
+  auto conf = MakeConf(bootstraps, defaults, extra);
+  if (!conf.ok()) return conf.status();
+  std::unique_ptr<GroupConsumer> c(new GroupConsumer());
+  c->topic_ = topic;
+  c->on_assign_ = std::move(on_assign);
+  c->on_revoke_ = std::move(on_revoke);
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &GroupConsumer::OnRebalance);
+  rd_kafka_conf_set_opaque(conf->get(), c.get());
+  auto rk = NewHandle(RD_KAFKA_CONSUMER, std::move(conf).value(), "group consumer");
+  if (!rk.ok()) return rk.status();
+  c->rk_ = rk->release();
+  rd_kafka_poll_set_consumer(c->rk_);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(c->rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return ErrorStatus(err, "cannot subscribe group '" + group + "' to '" + topic + "'");
+  return c;
+}
+
+GroupConsumer::~GroupConsumer() { Close(); }
+
+void GroupConsumer::Close() {
+  if (rk_ == nullptr) return;
+  rd_kafka_consumer_close(rk_);  // leaves the group; the rebalance callback revokes
+  rd_kafka_destroy(rk_);
+  rk_ = nullptr;
+  assigned_.clear();
+}
+
+void GroupConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<GroupConsumer*>(opaque);
+  std::vector<uint32_t> named;
+  for (int i = 0; i < partitions->cnt; ++i)
+    named.push_back(static_cast<uint32_t>(partitions->elems[i].partition));
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    auto offsets = self->on_assign_(named);
+    if (!offsets.ok() || offsets->size() != named.size()) {
+      self->assign_error_ =
+          offsets.ok() ? Status::Internal("on_assign named too few offsets") : offsets.status();
+      rd_kafka_assign(rk, nullptr);
+      self->assigned_.clear();
+      return;
+    }
+    for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = (*offsets)[i];
+    rd_kafka_assign(rk, partitions);
+    self->assigned_ = std::move(named);
+    std::sort(self->assigned_.begin(), self->assigned_.end());
+    return;
+  }
+  // Revoked (or an error): stop reading everything before the others take over.
+  self->on_revoke_(named);
+  rd_kafka_assign(rk, nullptr);
+  self->assigned_.clear();
+}
+
+Result<std::map<uint32_t, std::vector<Fetched>>> GroupConsumer::Poll(
+    std::chrono::milliseconds timeout, size_t max) {
+  std::map<uint32_t, std::vector<Fetched>> out;
+  if (rk_ == nullptr) return Status::Unavailable("the group consumer is closed");
+  size_t taken = 0;
+  int wait_ms = static_cast<int>(timeout.count());
+  while (taken < max) {
+    std::unique_ptr<rd_kafka_message_t, MessageDeleter> m(rd_kafka_consumer_poll(rk_, wait_ms));
+    wait_ms = 0;  // only the first wait blocks
+    if (!assign_error_.ok()) {
+      Status s = std::exchange(assign_error_, Status::Ok());
+      return s;
+    }
+    if (m == nullptr) break;
+    if (m->err) {
+      if (IsRetriable(m->err) || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      return ErrorStatus(m->err, "group consumer of '" + topic_ + "'",
+                         rd_kafka_message_errstr(m.get()));
+    }
+    Fetched f;
+    f.offset = m->offset;
+    if (m->key != nullptr) f.key.assign(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload != nullptr) f.value.assign(static_cast<const char*>(m->payload), m->len);
+    f.headers = CopyHeaders(m.get());
+    out[static_cast<uint32_t>(m->partition)].push_back(std::move(f));
+    ++taken;
+  }
+  return out;
+}
+
+int64_t GroupConsumer::CachedEnd(uint32_t partition) const {
+  int64_t low = -1, high = -1;
+  if (rk_ == nullptr) return -1;
+  if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), static_cast<int32_t>(partition), &low,
+                                     &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return -1;
+  return high;
+}
+
 }  // namespace ledger::kafka

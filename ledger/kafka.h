@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -247,6 +248,55 @@ class Reader {
   // asking while it is unanswered wait for that one.
   mutable std::mutex query_mu_;
   mutable std::map<uint32_t, std::shared_ptr<WatermarkQuery>> queries_;
+};
+
+// A member of a consumer group reading one topic: librdkafka's high-level consumer with
+// subscribe, whose positions come from the caller, never from Kafka: nothing is
+// committed (enable.auto.commit=false, enable.auto.offset.store=false) and
+// auto.offset.reset=error. On every assignment `on_assign` names the offset each newly
+// assigned partition starts at (where the caller's own store says it is); on a
+// revocation `on_revoke` hears which partitions go, before they go. The assignment
+// strategy is roundrobin (eager): members split a topic's partitions evenly, and a
+// member leaving or failing its session hands its partitions to the others.
+//
+// Not thread-safe: one thread calls Poll (the callbacks run inside it) and Close.
+class GroupConsumer {
+ public:
+  using OnAssign = std::function<Result<std::vector<int64_t>>(const std::vector<uint32_t>&)>;
+  using OnRevoke = std::function<void(const std::vector<uint32_t>&)>;
+
+  static Result<std::unique_ptr<GroupConsumer>> Open(const std::string& bootstraps,
+                                                     const std::string& topic,
+                                                     const std::string& group, OnAssign on_assign,
+                                                     OnRevoke on_revoke, const Config& extra = {});
+  ~GroupConsumer();  // Close()s
+  GroupConsumer(const GroupConsumer&) = delete;
+  GroupConsumer& operator=(const GroupConsumer&) = delete;
+
+  // Waits up to `timeout` for records, then takes what else is ready, up to `max`:
+  // per partition in offset order. Retriable errors are left to librdkafka; others are
+  // returned. A failed `on_assign` is returned here too (nothing of that assignment
+  // is read).
+  Result<std::map<uint32_t, std::vector<Fetched>>> Poll(std::chrono::milliseconds timeout,
+                                                        size_t max);
+  // The partitions assigned now.
+  const std::vector<uint32_t>& assigned() const { return assigned_; }
+  // The high watermark of an assigned partition as of its last fetch (-1: unknown).
+  int64_t CachedEnd(uint32_t partition) const;
+  // Leaves the group (the others rebalance at once), then stops. Idempotent.
+  void Close();
+
+ private:
+  GroupConsumer() = default;
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+  rd_kafka_t* rk_ = nullptr;
+  std::string topic_;
+  OnAssign on_assign_;
+  OnRevoke on_revoke_;
+  std::vector<uint32_t> assigned_;
+  Status assign_error_;
 };
 
 }  // namespace ledger::kafka

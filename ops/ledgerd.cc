@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "ingest/api.h"
 #include "ingest/http_server.h"
@@ -37,6 +38,8 @@ struct Config {
   std::string kafka_brokers;  // empty: the embedded log
   std::string kafka_topic = std::string(ledger::kKafkaTopicDefault);
   std::vector<std::string> kafka_config;
+  std::string group;  // non-empty: a query node projecting in this consumer group
+  std::string vkeys;  // verifier keys; default DATA/keys/ledger.vkeys
 };
 
 // Parses flags and the optional config file (key = value lines, same names as flags).
@@ -65,9 +68,16 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "the ledger's topic; created with --partitions if missing")(
       "kafka-config", po::value(&c.kafka_config)->composing(),
       "KEY=VALUE librdkafka setting for every Kafka client, e.g. security.protocol=ssl "
-      "(repeatable)")("config", po::value(&config_file),
-                      "file of option = value lines, e.g. listen = 0.0.0.0:8080; flags given "
-                      "on the command line win");
+      "(repeatable)")("group", po::value(&c.group),
+                      "with --kafka-brokers: run as a query node in this Kafka consumer group: "
+                      "project only the partitions the group assigns, serve reads, take no "
+                      "appends")(
+      "vkeys", po::value(&c.vkeys),
+      "verifier keys the projections trust (default DATA/keys/ledger.vkeys; a query node "
+      "needs the writer's)")(
+      "config", po::value(&config_file),
+      "file of option = value lines, e.g. listen = 0.0.0.0:8080; flags given "
+      "on the command line win");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -113,17 +123,24 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto key = c.key_file.empty() ? ledger::LoadOrCreateKey(c.data / "keys", c.name)
-                                : ledger::LoadKeyFile(c.key_file);
-  if (!key.ok()) return Fail("cannot load the signing key", key.status());
-  if (!c.key_file.empty()) {
-    if (auto s =
-            ledger::AddVerifierKey(c.data / "keys" / ledger::kVerifierKeysFile, key->public_key());
-        !s.ok()) {
-      return Fail("cannot publish the verifier key", s);
+  // A query node (--group) signs nothing: it only needs the verifier keys.
+  std::optional<ledger::SigningKey> key;
+  if (c.group.empty()) {
+    auto loaded = c.key_file.empty() ? ledger::LoadOrCreateKey(c.data / "keys", c.name)
+                                     : ledger::LoadKeyFile(c.key_file);
+    if (!loaded.ok()) return Fail("cannot load the signing key", loaded.status());
+    key = std::move(loaded).value();
+    if (!c.key_file.empty()) {
+      if (auto s = ledger::AddVerifierKey(c.data / "keys" / ledger::kVerifierKeysFile,
+                                          key->public_key());
+          !s.ok()) {
+        return Fail("cannot publish the verifier key", s);
+      }
     }
   }
-  auto keyring = ledger::LoadVerifierKeys(c.data / "keys" / ledger::kVerifierKeysFile);
+  const fs::path vkeys =
+      c.vkeys.empty() ? c.data / "keys" / ledger::kVerifierKeysFile : fs::path(c.vkeys);
+  auto keyring = ledger::LoadVerifierKeys(vkeys);
   if (!keyring.ok()) return Fail("cannot load verifier keys", keyring.status());
   std::unique_ptr<ledger::EventLog> log;
   ledger::EmbeddedLog* embedded = nullptr;
@@ -135,10 +152,9 @@ int main(int argc, char** argv) {
     log = std::move(opened).value();
     where = "embedded log " + (c.data / "log").string();
   } else {
-    ledger::KafkaLogOptions options{.brokers = c.kafka_brokers,
-                                    .topic = c.kafka_topic,
-                                    .partitions = c.partitions,
-                                    .state_dir = c.data / "kafka-state"};
+    ledger::KafkaLogOptions options{
+        .brokers = c.kafka_brokers, .topic = c.kafka_topic, .partitions = c.partitions};
+    if (c.group.empty()) options.state_dir = c.data / "kafka-state";  // the writer's
     for (const std::string& setting : c.kafka_config) {
       if (auto s = options.config.Add(setting); !s.ok()) {
         std::cerr << "ledgerd: --kafka-config " << setting << ": " << s.message() << "\n";
@@ -149,20 +165,37 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return Fail("cannot open the Kafka log", opened.status());
     log = std::move(opened).value();
     where = "Kafka topic " + c.kafka_topic + " on " + c.kafka_brokers;
+    if (!c.group.empty()) where += ", query node in consumer group " + c.group;
   }
+  if (!c.group.empty() && c.kafka_brokers.empty()) {
+    std::cerr << "ledgerd: --group needs --kafka-brokers\n";
+    return 2;
+  }
+  projections::LiveViewsOptions views_options;
   schemas::SalesDecider decider;
-  auto writer = ledger::Writer::Open(*log, *key, decider, ledger::SystemClock::Instance(),
-                                     {.source = c.name});
-  if (!writer.ok()) return Fail("cannot start the writer", writer.status());
+  std::unique_ptr<ledger::Writer> writer;
+  if (c.group.empty()) {
+    auto opened = ledger::Writer::Open(*log, *key, decider, ledger::SystemClock::Instance(),
+                                       {.source = c.name});
+    if (!opened.ok()) return Fail("cannot start the writer", opened.status());
+    writer = std::move(opened).value();
+  } else {
+    views_options.runner.group = projections::GroupOptions{
+        .brokers = c.kafka_brokers, .topic = c.kafka_topic, .group = c.group};
+    for (const std::string& setting : c.kafka_config)
+      (void)views_options.runner.group->config.Add(setting);  // checked above
+    views_options.watch = false;
+  }
   // The read models: rebuilt from the log if the views are missing, resumed otherwise;
   // a generation published by `ledgerctl replay` is swapped in while serving.
   const projections::Models models{schemas::ApplyToRecordState,
                                    projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
-  auto views = projections::LiveViews::Open(c.data / "views", *log, *keyring, models);
+  auto views =
+      projections::LiveViews::Open(c.data / "views", *log, *keyring, models, views_options);
   if (!views.ok()) return Fail("cannot open the read models", views.status());
   const ingest::RecordsApi records(**views,
                                    {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
-  ingest::Api api(**writer, *log, *keyring, {.body_bytes_max = c.body_bytes_max});
+  ingest::Api api(writer.get(), *log, *keyring, {.body_bytes_max = c.body_bytes_max});
   api.AttachRecords(&records);
   ingest::ServerOptions server_options;
   server_options.host = c.listen.substr(0, colon);
@@ -173,18 +206,19 @@ int main(int argc, char** argv) {
 
   std::printf("ledgerd: serving http://%s:%u (data %s, %s, %u partitions, key %s)\n",
               server_options.host.c_str(), (*server)->port(), c.data.c_str(), where.c_str(),
-              log->partitions(), key->public_key().VerifierKey().c_str());
-  if ((*writer)->caught_up_events() > 0) {
+              log->partitions(),
+              key ? key->public_key().VerifierKey().c_str() : "none: query node");
+  if (writer && writer->caught_up_events() > 0) {
     std::printf("ledgerd: folded %llu events into the writer state that it lagged behind\n",
-                static_cast<unsigned long long>((*writer)->caught_up_events()));
+                static_cast<unsigned long long>(writer->caught_up_events()));
   }
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop_signals, &signal);
   std::printf("ledgerd: %s received; finishing in-flight appends\n",
               signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  (*writer)->Close();  // answers everything queued (after it is durable)
-  (*server)->Stop();   // sends those answers, then closes connections
+  if (writer) writer->Close();  // answers everything queued (after it is durable)
+  (*server)->Stop();            // sends those answers, then closes connections
   (*views)->Stop();
   if (embedded != nullptr) embedded->Close();
   std::printf("ledgerd: stopped\n");

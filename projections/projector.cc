@@ -92,6 +92,17 @@ Result<size_t> PartitionProjector::Step(uint64_t end_seq) {
     return Status::Corruption("projection stopped at " + At(partition_, position_.next_seq) +
                               ": the log has no record there (a gap)");
   }
+  return ApplyRecords(stored);
+}
+
+Result<size_t> PartitionProjector::ApplyRecords(std::span<const ledger::StoredRecord> stored) {
+  // Records already applied may come again (a consumer group re-delivers after a
+  // rebalance); anything else out of place is a gap, which Check reports.
+  while (!stored.empty() && stored.front().partition == partition_ &&
+         stored.front().ledgerseq < position_.next_seq) {
+    stored = stored.subspan(1);
+  }
+  if (reached_until_ || stored.empty()) return size_t{0};
   rocksdb::WriteBatch batch;
   Position next = position_;
   Status failure;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
@@ -35,6 +36,11 @@ class PartitionProjector {
   // Returns how many events were applied (0: nothing to do). A record that fails a
   // check is not applied; the ones before it are, and the error names its position.
   ledger::Result<size_t> Step(uint64_t end_seq = UINT64_MAX);
+  // Checks and applies records handed in (by a consumer group) as Step does those it
+  // reads, in one batch: the ones below next_seq() are skipped as applied already, the
+  // rest must continue from next_seq(). May apply fewer than given (the batch size
+  // limit, an `until` reached, a failed check); the count applied is returned.
+  ledger::Result<size_t> ApplyRecords(std::span<const ledger::StoredRecord> records);
 
   uint32_t partition() const { return partition_; }
   uint64_t next_seq() const { return position_.next_seq; }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ledger/kafka_log.h"
+
 namespace projections {
 using ledger::Status;
 
@@ -15,7 +17,10 @@ Runner::Runner(ViewStore& store, const ledger::EventLog& log, const ledger::Keyr
       options_(options),
       applied_(std::make_unique<std::atomic<uint64_t>[]>(log.partitions())),
       finished_(std::make_unique<std::atomic<bool>[]>(log.partitions())),
+      owned_(std::make_unique<std::atomic<bool>[]>(log.partitions())),
+      group_end_(std::make_unique<std::atomic<uint64_t>[]>(log.partitions())),
       errors_(log.partitions()) {
+  for (uint32_t p = 0; p < log.partitions(); ++p) owned_[p] = !options.group.has_value();
   LEDGER_ASSERT(log.partitions() == store.partitions());
   LEDGER_ASSERT(options.stop_at.empty() || options.stop_at.size() == log.partitions());
   LEDGER_ASSERT(options.threads_max > 0 && options.follow_wait_ms.count() > 0);
@@ -49,11 +54,123 @@ Status Runner::Start() {
     std::lock_guard lock(mu_);
     running_ = true;
   }
+  if (options_.group) {
+    threads_.emplace_back([this] { GroupThread(); });
+    return Status::Ok();
+  }
   const unsigned threads = std::min<unsigned>(options_.threads_max, log_.partitions());
   for (unsigned i = 0; i < threads; ++i) {
     threads_.emplace_back([this, i, threads] { RunThread(i, threads, false, {}); });
   }
   return Status::Ok();
+}
+
+void Runner::GroupThread() {
+  const GroupOptions& g = *options_.group;
+  const uint32_t n = log_.partitions();
+  auto on_assign =
+      [&](const std::vector<uint32_t>& partitions) -> ledger::Result<std::vector<int64_t>> {
+    std::vector<int64_t> offsets;
+    for (uint32_t p : partitions) {
+      if (p >= n) {
+        return Status::Invalid("the group assigned partition " + std::to_string(p) +
+                               " but the views have " + std::to_string(n));
+      }
+      // Where the views are, as stored with them; a position that does not belong to
+      // this topic stops the partition (its records are fetched but not applied). The
+      // log's cached end may predate the views' position: let it catch up first.
+      auto stored = store_.GetPosition(p);
+      if (stored.ok() && stored->next_seq > 0)
+        (void)log_.WaitBeyond(p, stored->next_seq - 1, std::chrono::seconds(10));
+      if (Status s = projectors_[p]->Load(); !s.ok()) {
+        Fail(p, s);
+      } else {
+        std::lock_guard lock(mu_);
+        errors_[p] = Status::Ok();  // a new assignment starts afresh from the views
+      }
+      applied_[p] = projectors_[p]->next_seq();
+      finished_[p] = projectors_[p]->next_seq() >= StopAt(p);
+      owned_[p] = true;
+      offsets.push_back(static_cast<int64_t>(projectors_[p]->next_seq()));
+    }
+    std::lock_guard lock(mu_);
+    progressed_.notify_all();
+    return offsets;
+  };
+  auto on_revoke = [&](const std::vector<uint32_t>& partitions) {
+    for (uint32_t p : partitions)
+      if (p < n) owned_[p] = false;
+  };
+  auto consumer = ledger::kafka::GroupConsumer::Open(g.brokers, g.topic, g.group, on_assign,
+                                                     on_revoke, g.config);
+  if (!consumer.ok()) {
+    for (uint32_t p = 0; p < n; ++p) Fail(p, consumer.status());
+    return;
+  }
+  auto ends_read = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    auto fetched = (*consumer)->Poll(options_.follow_wait_ms, options_.limits.chunk_events_max);
+    if (!fetched.ok()) {
+      std::fprintf(stderr, "projections: consumer group %s: %s\n", g.group.c_str(),
+                   fetched.status().ToString().c_str());
+      std::this_thread::sleep_for(options_.follow_wait_ms);
+      continue;
+    }
+    for (const auto& [p, records] : *fetched) {
+      if (p < n && owned_[p]) ApplyFetched(*projectors_[p], records);
+    }
+    if (std::chrono::steady_clock::now() - ends_read > std::chrono::milliseconds(200)) {
+      ends_read = std::chrono::steady_clock::now();
+      for (uint32_t p : (*consumer)->assigned()) {
+        const int64_t end = (*consumer)->CachedEnd(p);
+        if (p < n && end > 0) group_end_[p] = static_cast<uint64_t>(end);
+      }
+    }
+  }
+  (*consumer)->Close();  // leaves the group: the other members take over at once
+  for (uint32_t p = 0; p < n; ++p) owned_[p] = false;
+}
+
+void Runner::ApplyFetched(PartitionProjector& projector,
+                          const std::vector<ledger::kafka::Fetched>& fetched) {
+  const uint32_t p = projector.partition();
+  {
+    std::lock_guard lock(mu_);
+    if (!errors_[p].ok() || finished_[p]) return;
+  }
+  std::vector<ledger::StoredRecord> stored;
+  Status bad;
+  for (const ledger::kafka::Fetched& f : fetched) {
+    if (static_cast<uint64_t>(f.offset) >= StopAt(p)) break;
+    auto record = ledger::SignedRecordFromKafka(p, f.offset, f.key, f.value, f.headers);
+    if (!record.ok()) {
+      bad = record.status();
+      break;
+    }
+    stored.push_back({p, record->ledgerseq, ledger::EncodeRecordValue(*record)});
+  }
+  uint64_t before = projector.next_seq();
+  for (;;) {
+    auto applied = projector.ApplyRecords(stored);
+    applied_[p] = projector.next_seq();
+    if (!applied.ok()) {
+      Fail(p, applied.status());
+      return;
+    }
+    if (*applied == 0) break;
+  }
+  if (!bad.ok() && (stored.empty() || projector.next_seq() > stored.back().ledgerseq)) {
+    Fail(p, bad);  // every good record before it is applied
+    return;
+  }
+  const bool finished = projector.reached_until() || projector.next_seq() >= StopAt(p);
+  std::lock_guard lock(mu_);
+  if (finished) finished_[p] = true;
+  if (finished || projector.next_seq() != before) progressed_.notify_all();
+}
+
+uint64_t Runner::End(uint32_t partition) const {
+  return std::max(log_.End(partition), group_end_[partition].load());
 }
 
 void Runner::Stop() {
@@ -70,6 +187,7 @@ Status Runner::RunToEnd() {
     std::lock_guard lock(mu_);
     if (running_) return Status::Internal("RunToEnd while the runner is started");
   }
+  if (options_.group) return Status::Internal("RunToEnd follows every partition, not a group");
   if (Status s = LoadAll(); !s.ok()) return s;
   stopping_ = false;
   std::vector<uint64_t> ends(log_.partitions());
@@ -153,8 +271,8 @@ uint64_t Runner::Applied(uint32_t partition) const {
 
 uint64_t Runner::Lag(uint32_t partition) const {
   const uint64_t applied = Applied(partition);
-  const uint64_t end = log_.End(partition);
-  return end > applied ? end - applied : 0;
+  const uint64_t end = End(partition);
+  return end > applied && owned_[partition] ? end - applied : 0;
 }
 
 std::vector<PartitionProgress> Runner::Progress() const {
@@ -163,8 +281,10 @@ std::vector<PartitionProgress> Runner::Progress() const {
     PartitionProgress progress;
     progress.partition = p;
     progress.applied = Applied(p);
-    progress.end = log_.End(p);
-    progress.lag = progress.end > progress.applied ? progress.end - progress.applied : 0;
+    progress.end = End(p);
+    progress.assigned = owned_[p].load();
+    progress.lag =
+        progress.end > progress.applied && progress.assigned ? progress.end - progress.applied : 0;
     progress.finished = finished_[p].load();
     std::lock_guard lock(mu_);
     progress.failed = !errors_[p].ok();
@@ -209,6 +329,11 @@ Status Runner::WaitUntilPositions(const std::vector<uint64_t>& targets,
     if (!running_) return Status::Unavailable("the projections are not running");
     if (progressed_.wait_until(lock, deadline) == std::cv_status::timeout) {
       for (uint32_t p = 0; p < targets.size(); ++p) {
+        if (applied_[p].load() < targets[p] && !owned_[p]) {
+          return Status::Unavailable("partition " + std::to_string(p) +
+                                     " is not assigned to this member of consumer group " +
+                                     options_.group->group + " now");
+        }
         if (applied_[p].load() < targets[p]) {
           return Status::Unavailable("projection of partition " + std::to_string(p) +
                                      " is at ledgerseq " + std::to_string(applied_[p].load()) +
@@ -222,7 +347,7 @@ Status Runner::WaitUntilPositions(const std::vector<uint64_t>& targets,
 
 Status Runner::WaitUntilCaughtUp(std::chrono::milliseconds timeout) {
   std::vector<uint64_t> targets(log_.partitions());
-  for (uint32_t p = 0; p < log_.partitions(); ++p) targets[p] = log_.End(p);
+  for (uint32_t p = 0; p < log_.partitions(); ++p) targets[p] = owned_[p] ? End(p) : 0;
   return WaitUntilPositions(targets, timeout);
 }
 

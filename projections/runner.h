@@ -24,12 +24,24 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "ledger/kafka.h"
 #include "projections/projector.h"
 
 namespace projections {
+
+// Projecting as a member of a Kafka consumer group (ledgerd --group): the group splits
+// the topic's partitions among its members, each projecting only those it is assigned.
+struct GroupOptions {
+  std::string brokers;
+  std::string topic;
+  std::string group;
+  ledger::kafka::Config config;  // librdkafka settings (session.timeout.ms, TLS, ...)
+};
 
 struct RunnerOptions {
   ProjectorLimits limits;
@@ -38,6 +50,11 @@ struct RunnerOptions {
   std::vector<uint64_t> stop_at;
   unsigned threads_max = 8;                       // projecting threads
   std::chrono::milliseconds follow_wait_ms{100};  // one wait for the tail; bounds Stop()'s delay
+  // Set: Start() joins this consumer group instead of following every partition. On
+  // each assignment it loads the assigned partitions' positions from the views and
+  // has the consumer start exactly there (Kafka's committed offsets are never used);
+  // records arrive through the group and are checked and applied like any others.
+  std::optional<GroupOptions> group;
 };
 
 struct PartitionProgress {
@@ -46,6 +63,7 @@ struct PartitionProgress {
   uint64_t end = 0;       // the log's end when asked
   uint64_t lag = 0;       // end - applied
   bool finished = false;  // reached a limit (limits.until, stop_at): applies nothing more
+  bool assigned = true;   // in a consumer group: whether this member projects it now
   bool failed = false;
   std::string error;  // why it stopped, when failed
 };
@@ -76,8 +94,8 @@ class Runner {
   ledger::Status Error() const;
 
   // Waits until every partition has applied what the log held at the call, or has
-  // stopped on an error. Returns the first stopped partition's error, or kUnavailable
-  // on timeout or when the runner is not running.
+  // stopped on an error. In a consumer group: every partition assigned to this member. Returns the
+  // first stopped partition's error, or kUnavailable on timeout or when the runner is not running.
   ledger::Status WaitUntilCaughtUp(std::chrono::milliseconds timeout);
   // Read-your-writes: waits until `partition` has applied ledgerseq `seq`.
   ledger::Status WaitUntilApplied(uint32_t partition, uint64_t seq,
@@ -95,6 +113,12 @@ class Runner {
   bool StepOne(PartitionProjector& projector, uint64_t end_seq);
   void Fail(uint32_t partition, ledger::Status status);
   uint64_t StopAt(uint32_t partition) const;
+  // The partition's end as far as known: the log's, or what the group's fetches saw.
+  uint64_t End(uint32_t partition) const;
+  void GroupThread();
+  // Applies a consumer group's records of one assigned partition.
+  void ApplyFetched(PartitionProjector& projector,
+                    const std::vector<ledger::kafka::Fetched>& fetched);
 
   ViewStore& store_;
   const ledger::EventLog& log_;
@@ -104,6 +128,8 @@ class Runner {
   std::vector<std::unique_ptr<PartitionProjector>> projectors_;
   std::unique_ptr<std::atomic<uint64_t>[]> applied_;
   std::unique_ptr<std::atomic<bool>[]> finished_;
+  std::unique_ptr<std::atomic<bool>[]> owned_;          // group mode: assigned here now
+  std::unique_ptr<std::atomic<uint64_t>[]> group_end_;  // group mode: ends seen by fetches
 
   mutable std::mutex mu_;
   std::condition_variable progressed_;

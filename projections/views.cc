@@ -207,7 +207,7 @@ Result<std::unique_ptr<LiveViews>> LiveViews::Open(const fs::path& root,
   auto generation = views->OpenGeneration(*active);
   if (!generation.ok()) return generation.status();
   views->current_ = std::move(*generation);
-  views->watcher_ = std::thread([v = views.get()] { v->Watch(); });
+  if (options.watch) views->watcher_ = std::thread([v = views.get()] { v->Watch(); });
   return views;
 }
 

@@ -64,6 +64,9 @@ struct Generation {
 struct LiveViewsOptions {
   RunnerOptions runner;
   std::chrono::milliseconds poll{200};  // how often ACTIVE is read
+  // Swap in generations `ledgerctl replay` publishes. Off for consumer-group members:
+  // a second runner would join the group as another member; restart to serve one.
+  bool watch = true;
 };
 
 class LiveViews {
