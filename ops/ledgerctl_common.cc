@@ -66,4 +66,32 @@ Parsed Parse(std::string_view command, std::string_view synopsis, std::string_vi
   return parsed;
 }
 
+void AddKafkaOptions(boost::program_options::options_description_easy_init& add,
+                     std::string_view what) {
+  namespace po = boost::program_options;
+  add("kafka-brokers", po::value<std::string>(),
+      (std::string(what) + ": bootstrap servers HOST:PORT[,...] (the topic is read as of "
+                           "opening, never created)")
+          .c_str());
+  add("kafka-topic",
+      po::value<std::string>()->default_value(std::string(ledger::kKafkaTopicDefault)),
+      "with --kafka-brokers: the ledger's topic");
+  add("kafka-config", po::value<std::vector<std::string>>(),
+      "with --kafka-brokers: a librdkafka setting KEY=VALUE (repeatable), e.g. "
+      "security.protocol=SSL");
+}
+
+ledger::Result<std::unique_ptr<ledger::KafkaLog>> OpenKafkaLog(
+    const boost::program_options::variables_map& vm) {
+  ledger::KafkaLogOptions kafka{.brokers = vm["kafka-brokers"].as<std::string>(),
+                                .topic = vm["kafka-topic"].as<std::string>()};
+  if (vm.count("kafka-config")) {
+    for (const std::string& setting : vm["kafka-config"].as<std::vector<std::string>>()) {
+      if (ledger::Status s = kafka.config.Add(setting); !s.ok())
+        return ledger::Status::Invalid("--kafka-config " + setting + ": " + s.message());
+    }
+  }
+  return ledger::KafkaLog::Open(kafka);
+}
+
 }  // namespace ledgerctl

@@ -4,10 +4,12 @@
 
 #include <boost/program_options.hpp>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ledger/kafka_log.h"
 #include "ledger/status.h"
 
 namespace ledgerctl {
@@ -45,6 +47,13 @@ Parsed Parse(std::string_view command, std::string_view synopsis, std::string_vi
              const std::vector<std::string>& args);
 
 // Each subcommand takes the arguments after its name and returns the exit code.
+// --kafka-brokers, --kafka-topic and --kafka-config, described for `what` ("verify a
+// Kafka topic instead", ...), and the read-only KafkaLog they name.
+void AddKafkaOptions(boost::program_options::options_description_easy_init& add,
+                     std::string_view what);
+ledger::Result<std::unique_ptr<ledger::KafkaLog>> OpenKafkaLog(
+    const boost::program_options::variables_map& vm);
+
 int RunVerify(const std::vector<std::string>& args);
 int RunKeys(const std::vector<std::string>& args);
 int RunAppend(const std::vector<std::string>& args);

@@ -134,15 +134,8 @@ int VerifyData(const fs::path& data, const ledger::Keyring& keys,
 
 int VerifyKafka(const po::variables_map& vm, const ledger::Keyring& keys,
                 const ledger::VerifyOptions& options) {
-  ledger::KafkaLogOptions kafka{.brokers = vm["kafka-brokers"].as<std::string>(),
-                                .topic = vm["kafka-topic"].as<std::string>()};
-  if (vm.count("kafka-config")) {
-    for (const std::string& setting : vm["kafka-config"].as<std::vector<std::string>>()) {
-      if (ledger::Status s = kafka.config.Add(setting); !s.ok()) return Fail(kCommand, s);
-    }
-  }
   const auto start = Clock::now();
-  auto log = ledger::KafkaLog::Open(kafka);
+  auto log = OpenKafkaLog(vm);
   if (!log.ok()) return Fail(kCommand, log.status());
   return VerifyOpened(**log, keys, options, start, true);
 }
@@ -268,15 +261,7 @@ int RunVerify(const std::vector<std::string>& args) {
   add("data", po::value<std::string>(),
       "the data dir: verifies the event log at DIR/log (opened read-only, so ledgerd may keep "
       "running)");
-  add("kafka-brokers", po::value<std::string>(),
-      "verify a Kafka topic instead: bootstrap servers HOST:PORT[,...] (the topic is read "
-      "as of opening, never created; needs --vkeys)");
-  add("kafka-topic",
-      po::value<std::string>()->default_value(std::string(ledger::kKafkaTopicDefault)),
-      "with --kafka-brokers: the ledger's topic");
-  add("kafka-config", po::value<std::vector<std::string>>(),
-      "with --kafka-brokers: a librdkafka setting KEY=VALUE (repeatable), e.g. "
-      "security.protocol=SSL");
+  AddKafkaOptions(add, "verify a Kafka topic instead (needs --vkeys)");
   add("ndjson", po::value<std::string>(),
       "verify a captured feed instead: one `ledgerctl feed` or GET /v1/feed line per line, "
       "or the topic as `kcat -C -J` prints it; each partition complete from ledgerseq 0 and "

@@ -55,7 +55,9 @@ int RunReplay(const std::vector<std::string>& args) {
   po::options_description options("options");
   auto add = options.add_options();
   add("data", po::value<std::string>()->required(),
-      "the data dir: reads DIR/log, writes DIR/views");
+      "the data dir: reads DIR/log (or the Kafka topic), writes DIR/views");
+  AddKafkaOptions(add, "replay a Kafka topic instead of DIR/log");
+  add("vkeys", po::value<std::string>(), "verifier keys to trust (default DIR/keys/ledger.vkeys)");
   add("until", po::value<std::string>(),
       "RFC 3339: only events recorded at or before this time (the views as they were then)");
   add("until-seq", po::value<std::string>(),
@@ -63,7 +65,9 @@ int RunReplay(const std::vector<std::string>& args) {
       "to the end the log has when the replay starts");
   add("threads", po::value<unsigned>()->default_value(4), "projecting threads");
   Parsed parsed =
-      Parse(kReplay, "replay --data DIR [--until RFC3339 | --until-seq P:SEQ[,P:SEQ...]]",
+      Parse(kReplay,
+            "replay --data DIR [--kafka-brokers B] [--until RFC3339 | --until-seq "
+            "P:SEQ[,P:SEQ...]]",
             "Rebuilds every read model from the log into a new generation of DIR/views,\n"
             "checking every event again (chains and signatures), then makes it the active one.\n"
             "A running ledgerd keeps answering from the old views, lets the new ones catch up\n"
@@ -86,16 +90,26 @@ int RunReplay(const std::vector<std::string>& args) {
           kExitUsage);
     }
   }
-  if (!fs::is_directory(LogDir(data)))
-    return Fail(kReplay, "no event log at " + LogDir(data).string(), kExitUsage);
   // Read-only: works beside a running ledgerd, on the log as it is when opened.
-  auto log = ledger::EmbeddedLog::Open(LogDir(data), {.read_only = true});
-  if (!log.ok()) return Fail(kReplay, log.status());
-  auto keys = ledger::LoadVerifierKeys(VerifierKeysFile(data));
+  std::unique_ptr<ledger::EventLog> log;
+  if (parsed.vm.count("kafka-brokers")) {
+    auto opened = OpenKafkaLog(parsed.vm);
+    if (!opened.ok()) return Fail(kReplay, opened.status());
+    log = std::move(opened).value();
+  } else {
+    if (!fs::is_directory(LogDir(data)))
+      return Fail(kReplay, "no event log at " + LogDir(data).string(), kExitUsage);
+    auto opened = ledger::EmbeddedLog::Open(LogDir(data), {.read_only = true});
+    if (!opened.ok()) return Fail(kReplay, opened.status());
+    log = std::move(opened).value();
+  }
+  auto keys = ledger::LoadVerifierKeys(parsed.vm.count("vkeys")
+                                           ? fs::path(parsed.vm["vkeys"].as<std::string>())
+                                           : VerifierKeysFile(data));
   if (!keys.ok()) return Fail(kReplay, keys.status());
   std::vector<uint64_t> stop_at;
   if (parsed.vm.count("until-seq")) {
-    auto parsed_seq = ParseUntilSeq(parsed.vm["until-seq"].as<std::string>(), **log);
+    auto parsed_seq = ParseUntilSeq(parsed.vm["until-seq"].as<std::string>(), *log);
     if (!parsed_seq.ok()) return Fail(kReplay, parsed_seq.status());
     stop_at = std::move(*parsed_seq);
   }
@@ -106,7 +120,7 @@ int RunReplay(const std::vector<std::string>& args) {
                                    projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
   projections::ReplayOptions replay_options{.until = until, .stop_at = stop_at};
   replay_options.runner.threads_max = std::max(1u, parsed.vm["threads"].as<unsigned>());
-  auto report = projections::Replay(*build, **log, *keys, models, replay_options);
+  auto report = projections::Replay(*build, *log, *keys, models, replay_options);
   if (!report.ok()) {
     std::error_code ec;
     fs::remove_all(*build, ec);
