@@ -287,6 +287,7 @@ Response RecordsApi::Ready(const Request& req) const {
     ready = ready && !p.failed && p.lag <= kReadyLagEventsMax;
     json::object o{{"partition", p.partition}, {"applied", p.applied}, {"lag", p.lag}};
     if (p.failed) o["error"] = p.error;
+    if (!p.assigned) o["assigned"] = false;  // a query node's group gave it to another member
     partitions.push_back(std::move(o));
   }
   json::object body{
