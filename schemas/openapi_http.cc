@@ -207,7 +207,9 @@ void AddOperationSchemas(json::object& out) {
              {{"partition", Integer("Partition")},
               {"applied", Integer("Events applied (the next ledgerseq to apply)")},
               {"lag", Integer("Events in the log not yet applied")},
-              {"error", String("Why the projection stopped, when it did")}});
+              {"error", String("Why the projection stopped, when it did")},
+              {"assigned", Boolean("Present and false on a query node (ledgerd --group) for a "
+                                   "partition its consumer group gave to another member")}});
   json::object pinned =
       Object("Present while the served views are pinned by a replay", {},
              {{"until", Time("Only events recorded at or before this")},
