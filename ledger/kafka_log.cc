@@ -399,9 +399,7 @@ Status KafkaLog::Append(std::span<const SignedRecord> records, std::span<const S
     }
   }
   std::vector<std::pair<uint32_t, StateDb::Reach>> reach;
-  for (size_t i = 0; i < records.size(); ++i) {
-    const SignedRecord& r = records[i];
-    if (i + 1 < records.size() && records[i + 1].partition == r.partition) continue;
+  for (const SignedRecord& r : records) {
     if (r.ledgerseq + 1 != next[r.partition]) continue;  // not the partition's last
     reach.push_back({r.partition, {r.ledgerseq + 1, r.leaf_hash()}});
   }
