@@ -1,0 +1,171 @@
+// Proofs against an independent construction: RFC 9162's recursive definitions of MTH,
+// PATH and PROOF computed naively over the leaves, for every tree size 1..300 (every
+// index and every first size), and random larger trees; and the verifiers refuse any
+// altered proof, hash, index or size.
+#include "ledger/merkle.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace ledger {
+namespace {
+
+using Leaves = std::vector<Hash>;
+
+Hash LeafOf(uint64_t i) { return LeafHash("event " + std::to_string(i)); }
+
+// RFC 9162 §2.1.1, over leaf hashes D[begin:end). Memoized (leaf i is always
+// LeafOf(i)), only so that the exhaustive test stays quick under the sanitizers.
+Hash Mth(const Leaves& d, size_t begin, size_t end) {
+  static std::map<std::pair<size_t, size_t>, Hash> memo;
+  const size_t n = end - begin;
+  if (n == 0) return Sha256("");
+  if (n == 1) return d[begin];
+  if (auto it = memo.find({begin, end}); it != memo.end()) return it->second;
+  size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  Hash h = NodeHash(Mth(d, begin, begin + k), Mth(d, begin + k, end));
+  memo[{begin, end}] = h;
+  return h;
+}
+
+// §2.1.3.1.
+Leaves Path(size_t m, const Leaves& d, size_t begin, size_t end) {
+  const size_t n = end - begin;
+  if (n <= 1) return {};
+  size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  Leaves out;
+  if (m < k) {
+    out = Path(m, d, begin, begin + k);
+    out.push_back(Mth(d, begin + k, end));
+  } else {
+    out = Path(m - k, d, begin + k, end);
+    out.push_back(Mth(d, begin, begin + k));
+  }
+  return out;
+}
+
+// §2.1.4.1.
+Leaves SubProof(size_t m, const Leaves& d, size_t begin, size_t end, bool b) {
+  const size_t n = end - begin;
+  if (m == n) return b ? Leaves{} : Leaves{Mth(d, begin, end)};
+  size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  Leaves out;
+  if (m <= k) {
+    out = SubProof(m, d, begin, begin + k, b);
+    out.push_back(Mth(d, begin + k, end));
+  } else {
+    out = SubProof(m - k, d, begin + k, end, false);
+    out.push_back(Mth(d, begin, begin + k));
+  }
+  return out;
+}
+
+struct Tree {
+  Leaves leaves;
+  MemoryMerkle nodes;
+  void Grow(uint64_t size) {
+    while (leaves.size() < size) {
+      leaves.push_back(LeafOf(leaves.size()));
+      nodes.Append(leaves.back());
+    }
+  }
+};
+
+void CheckSize(Tree& t, uint64_t n, const std::vector<uint64_t>& indexes) {
+  const Hash root = Mth(t.leaves, 0, n);
+  ASSERT_EQ(*RootHash(t.nodes, n), root) << n;
+  for (uint64_t m : indexes) {
+    auto path = InclusionProof(t.nodes, m, n);
+    ASSERT_TRUE(path.ok()) << path.status().ToString();
+    ASSERT_EQ(*path, Path(m, t.leaves, 0, n)) << "inclusion " << m << " of " << n;
+    ASSERT_TRUE(VerifyInclusion(m, n, t.leaves[m], *path, root)) << m << " of " << n;
+    auto proof = ConsistencyProof(t.nodes, m + 1, n);
+    ASSERT_TRUE(proof.ok()) << proof.status().ToString();
+    ASSERT_EQ(*proof, SubProof(m + 1, t.leaves, 0, n, true)) << "consistency " << m + 1 << "→" << n;
+    ASSERT_TRUE(VerifyConsistency(m + 1, n, Mth(t.leaves, 0, m + 1), root, *proof))
+        << m + 1 << "→" << n;
+  }
+}
+
+TEST(Merkle, EveryProofOfEveryTreeUpTo300MatchesTheRfcDefinition) {
+  Tree t;
+  t.Grow(300);
+  EXPECT_EQ(*RootHash(t.nodes, 0), Sha256(""));
+  for (uint64_t n = 1; n <= 300; ++n) {
+    std::vector<uint64_t> all(n);
+    for (uint64_t i = 0; i < n; ++i) all[i] = i;
+    CheckSize(t, n, all);
+  }
+}
+
+TEST(Merkle, RandomLargerTreesMatchTheRfcDefinition) {
+  std::mt19937_64 rng(9162);
+  Tree t;
+  t.Grow(5000);
+  for (int round = 0; round < 12; ++round) {
+    const uint64_t n = 301 + rng() % 4700;
+    std::vector<uint64_t> some = {0, n - 1, n / 2};
+    for (int i = 0; i < 20; ++i) some.push_back(rng() % n);
+    for (uint64_t p = 1; p < n; p *= 2) some.push_back(p - 1);  // first sizes at powers of two
+    CheckSize(t, n, some);
+  }
+  // Sizes at and around powers of two.
+  for (uint64_t n : {511u, 512u, 513u, 1023u, 1024u, 1025u, 4096u})
+    CheckSize(t, n, {0, n / 3, n - 1});
+}
+
+TEST(Merkle, AlteredProofsHashesIndexesAndSizesAreRefused) {
+  Tree t;
+  t.Grow(77);
+  const uint64_t n = 77, m = 41;
+  const Hash root = *RootHash(t.nodes, n);
+  const auto path = *InclusionProof(t.nodes, m, n);
+  ASSERT_TRUE(VerifyInclusion(m, n, t.leaves[m], path, root));
+  for (size_t i = 0; i < path.size(); ++i) {
+    auto bad = path;
+    bad[i][7] ^= 1;
+    EXPECT_FALSE(VerifyInclusion(m, n, t.leaves[m], bad, root)) << i;
+  }
+  EXPECT_FALSE(VerifyInclusion(m + 1, n, t.leaves[m], path, root));
+  // (A size whose tree has the same shape around the leaf verifies the same path: the
+  // size is bound to its root by the signed checkpoint, not by the proof.)
+  EXPECT_FALSE(VerifyInclusion(m, 64, t.leaves[m], path, root));
+  EXPECT_FALSE(VerifyInclusion(m, n, t.leaves[m + 1], path, root));
+  EXPECT_FALSE(VerifyInclusion(m, n, t.leaves[m], std::span(path).first(path.size() - 1), root));
+  EXPECT_FALSE(VerifyInclusion(n, n, t.leaves[m], path, root));
+
+  const uint64_t first = 30;
+  const Hash first_root = *RootHash(t.nodes, first);
+  const auto proof = *ConsistencyProof(t.nodes, first, n);
+  ASSERT_TRUE(VerifyConsistency(first, n, first_root, root, proof));
+  for (size_t i = 0; i < proof.size(); ++i) {
+    auto bad = proof;
+    bad[i][0] ^= 0x80;
+    EXPECT_FALSE(VerifyConsistency(first, n, first_root, root, bad)) << i;
+  }
+  Hash other = first_root;
+  other[31] ^= 1;
+  EXPECT_FALSE(VerifyConsistency(first, n, other, root, proof));
+  EXPECT_FALSE(VerifyConsistency(first, n, first_root, other, proof));
+  EXPECT_FALSE(VerifyConsistency(first + 1, n, first_root, root, proof));
+  EXPECT_FALSE(VerifyConsistency(first, 64, first_root, root, proof));
+  EXPECT_FALSE(VerifyConsistency(first, n, first_root, root, {}));
+  // m = n: the empty proof, and only for equal roots.
+  EXPECT_TRUE(ConsistencyProof(t.nodes, n, n)->empty());
+  EXPECT_TRUE(VerifyConsistency(n, n, root, root, {}));
+  EXPECT_FALSE(VerifyConsistency(n, n, root, other, {}));
+  // Out of range.
+  EXPECT_EQ(InclusionProof(t.nodes, n, n).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProof(t.nodes, 0, n).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProof(t.nodes, n, n - 1).status().code(), Code::kInvalidArgument);
+  // A tree larger than the nodes stored.
+  EXPECT_EQ(RootHash(t.nodes, n + 1).status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace ledger
