@@ -5,6 +5,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
+#include <thread>
+
 #include "ledger/crypto.h"
 #include "ledger/embedded_log.h"
 #include "ledger/partition.h"
@@ -79,7 +82,15 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::filesystem::path& 
 }
 
 Result<std::unique_ptr<ViewStore>> ViewStore::OpenReadOnly(const std::filesystem::path& dir) {
+  // Beside a running ledgerd, a compaction may delete a file between RocksDB listing it
+  // and opening it ("No such file or directory"): the next attempt sees the new files.
   auto store = OpenDb(dir, true);
+  for (int attempt = 1; attempt < 5 && !store.ok() &&
+                        store.status().message().find("No such file") != std::string::npos;
+       ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    store = OpenDb(dir, true);
+  }
   if (!store.ok()) return store.status();
   auto partitions = (*store)->GetMeta(kPartitionsKey);
   if (!partitions.ok()) return partitions.status();
