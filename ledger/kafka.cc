@@ -582,6 +582,15 @@ Status Producer::Fatal() const {
 
 namespace {
 
+Fetched FetchedOf(const rd_kafka_message_t& m) {
+  Fetched f;
+  f.offset = m.offset;
+  if (m.key != nullptr) f.key.assign(static_cast<const char*>(m.key), m.key_len);
+  if (m.payload != nullptr) f.value.assign(static_cast<const char*>(m.payload), m.len);
+  f.headers = CopyHeaders(&m);
+  return f;
+}
+
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
 };
@@ -679,12 +688,7 @@ Result<std::vector<Fetched>> Reader::Read(uint32_t partition, int64_t from, size
                          rd_kafka_message_errstr(m.get()));
     }
     if (m->partition != static_cast<int32_t>(partition) || m->offset < next) continue;
-    Fetched f;
-    f.offset = m->offset;
-    if (m->key != nullptr) f.key.assign(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload != nullptr) f.value.assign(static_cast<const char*>(m->payload), m->len);
-    f.headers = CopyHeaders(m.get());
-    out.push_back(std::move(f));
+    out.push_back(FetchedOf(*m));
     next = m->offset + 1;
   }
   position_ = {partition, next};
@@ -839,12 +843,7 @@ Result<std::map<uint32_t, std::vector<Fetched>>> GroupConsumer::Poll(
       return ErrorStatus(m->err, "group consumer of '" + topic_ + "'",
                          rd_kafka_message_errstr(m.get()));
     }
-    Fetched f;
-    f.offset = m->offset;
-    if (m->key != nullptr) f.key.assign(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload != nullptr) f.value.assign(static_cast<const char*>(m->payload), m->len);
-    f.headers = CopyHeaders(m.get());
-    out[static_cast<uint32_t>(m->partition)].push_back(std::move(f));
+    out[static_cast<uint32_t>(m->partition)].push_back(FetchedOf(*m));
     ++taken;
   }
   return out;

@@ -302,4 +302,13 @@ Appended AppendOne(uint16_t port, const std::string& command) {
   return events.empty() ? Appended{} : events.front();
 }
 
+std::string ViewsDigestOf(const fs::path& data) {
+  ProcessResult r = Ledgerctl({"views-digest", "--data", data.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string& line : CompleteLines(r.out))
+    if (line.starts_with("digest: ")) return line.substr(8);
+  ADD_FAILURE() << "no digest in: " << r.out;
+  return "";
+}
+
 }  // namespace ledger_test

@@ -80,6 +80,10 @@ std::vector<std::string> Lines(const fs::path& file);
 // failure, when it fails). The ledgerd on `data` must be stopped.
 uint64_t VerifiedEvents(const fs::path& data);
 
+// The views digest `ledgerctl views-digest --data` prints (may run beside ledgerd); ""
+// and a test failure when it fails.
+std::string ViewsDigestOf(const fs::path& data);
+
 // Parses JSON text; an empty object (and a test failure naming `what`) when it is not
 // a JSON object.
 boost::json::object ParseObject(std::string_view text, std::string_view what = "");

@@ -75,15 +75,6 @@ std::string HeaderOf(const kafka::Fetched& f, const std::string& name) {
   return "";
 }
 
-std::string ViewsDigest(const fs::path& data) {
-  ProcessResult r = Ledgerctl({"views-digest", "--data", data.string()});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (const std::string& line : CompleteLines(r.out))
-    if (line.starts_with("digest: ")) return line.substr(8);
-  ADD_FAILURE() << "no digest in: " << r.out;
-  return "";
-}
-
 void ExpectTopicVerifies(const Cluster& c, const fs::path& data, uint64_t events) {
   ProcessResult r = Ledgerctl({"verify", "--kafka-brokers", c.bootstraps, "--vkeys",
                                (data / "keys" / "ledger.vkeys").string()});
@@ -264,7 +255,7 @@ TEST(KafkaLedgerd, FaultsDuringASustainedLoadLoseNothingAndDuplicateNothing) {
   // The views equal views rebuilt from the topic: by a replay beside the running
   // server, and by a start without views.
   WaitCaughtUp(ledgerd.port());
-  const std::string live = ViewsDigest(data);
+  const std::string live = ViewsDigestOf(data);
   ProcessResult replay =
       Ledgerctl({"replay", "--data", data.string(), "--kafka-brokers", c.bootstraps});
   ASSERT_EQ(replay.exit_code, 0) << replay.err;
@@ -274,7 +265,7 @@ TEST(KafkaLedgerd, FaultsDuringASustainedLoadLoseNothingAndDuplicateNothing) {
   Ledgerd rebuilt(data, KafkaArgs(c));
   ASSERT_TRUE(rebuilt.serving());
   WaitCaughtUp(rebuilt.port());
-  EXPECT_EQ(ViewsDigest(data), live);
+  EXPECT_EQ(ViewsDigestOf(data), live);
   std::printf("clients retried %d times\n", retries.load());
 }
 
