@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kFormatKey = "format";
 constexpr const char* kPartitionsKey = "partitions";
 constexpr const char* kFormatValue = "sales-ledger-log/1";
-constexpr size_t kEventsCf = 1, kStreamsCf = 2, kIdsCf = 3;
+constexpr size_t kEventsCf = 1;
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
@@ -51,6 +51,8 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::pa
       {"events", events},
       {"streams", LookupCfOptions()},
       {"ids", LookupCfOptions()},
+      {"merkle", LookupCfOptions()},
+      {"checkpoints", rocksdb::ColumnFamilyOptions()},
   };
   std::unique_ptr<EmbeddedLog> log(new EmbeddedLog());
   log->sync_ = options.sync;
@@ -143,7 +145,7 @@ Status EmbeddedLog::Append(std::span<const SignedRecord> records,
     batch.Put(cfs_[kEventsCf], EncodeLogKey(r.partition, r.ledgerseq), EncodeRecordValue(r));
   }
   for (const StateWrite& w : state) {
-    batch.Put(cfs_[w.table == StateTable::kStreams ? kStreamsCf : kIdsCf], w.key, w.value);
+    batch.Put(state_cf(w.table), w.key, w.value);
   }
   {
     std::lock_guard lock(mu_);
@@ -196,12 +198,37 @@ bool EmbeddedLog::WaitBeyond(uint32_t partition, uint64_t seq,
 Result<std::optional<std::string>> EmbeddedLog::GetState(StateTable table,
                                                          const std::string& key) const {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cfs_[table == StateTable::kStreams ? kStreamsCf : kIdsCf],
-               key, &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), state_cf(table), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "cannot read writer state");
   return std::optional<std::string>(std::move(value));
+}
+
+Result<std::optional<StateEntry>> EmbeddedLog::FloorState(StateTable table,
+                                                          const std::string& prefix,
+                                                          const std::string& key) const {
+  return FloorEntry(*db_, state_cf(table), prefix, key);
+}
+
+Status EmbeddedLog::KeepState(std::span<const StateWrite> state) {
+  if (read_only_) return Status::Internal("the event log is open read-only");
+  rocksdb::WriteBatch batch;
+  for (const StateWrite& w : state) batch.Put(state_cf(w.table), w.key, w.value);
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  return FromRocks(db_->Write(wo, &batch), "cannot write the writer state");
+}
+
+Result<std::optional<StateEntry>> FloorEntry(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                                             const std::string& prefix, const std::string& key) {
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice lower(prefix);
+  ro.iterate_lower_bound = &lower;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf));
+  it->SeekForPrev(key);
+  if (!it->status().ok()) return FromRocks(it->status(), "cannot read the writer state");
+  if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<StateEntry>();
+  return std::optional<StateEntry>(StateEntry{it->key().ToString(), it->value().ToString()});
 }
 
 uint64_t RocksDbBytes(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families) {

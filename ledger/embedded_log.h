@@ -5,6 +5,8 @@
 //   events   key EncodeLogKey(partition, ledgerseq) -> EncodeRecordValue(record)
 //   streams  subject -> the writer's stream head (writer.cc)
 //   ids      event id -> the writer's idempotency entry (writer.cc)
+//   merkle   each partition's Merkle tree nodes (tree_store.h), written with the events
+//   checkpoints  each partition's signed checkpoints (tree_store.h)
 // Every Append is one WriteBatch with sync=true: concurrent appends are grouped by the
 // writer above, so one fsync covers many events.
 #pragma once
@@ -51,6 +53,9 @@ class EmbeddedLog final : public EventLog {
   uint64_t ApproximateBytes() const override;
   Result<std::optional<std::string>> GetState(StateTable table,
                                               const std::string& key) const override;
+  Result<std::optional<StateEntry>> FloorState(StateTable table, const std::string& prefix,
+                                               const std::string& key) const override;
+  Status KeepState(std::span<const StateWrite> state) override;
 
   // Wakes followers and refuses further appends.
   void Close();
@@ -58,13 +63,17 @@ class EmbeddedLog final : public EventLog {
   // For tests and tools that must reach under the interface (tamper tests).
   rocksdb::DB* db() { return db_.get(); }
   rocksdb::ColumnFamilyHandle* events_cf() { return cfs_[1]; }
+  rocksdb::ColumnFamilyHandle* state_cf(StateTable table) const {
+    return cfs_[2 + static_cast<size_t>(table)];
+  }
 
  private:
   EmbeddedLog() = default;
   Status LoadEnds();
 
   std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // default, events, streams, ids
+  // default, events, then one per StateTable in its order
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   uint32_t partitions_ = 0;
   bool sync_ = true;
   bool read_only_ = false;
@@ -73,6 +82,11 @@ class EmbeddedLog final : public EventLog {
   mutable std::condition_variable appended_;
   bool closed_ = false;
 };
+
+// The entry of `cf` with the greatest key <= `key` that starts with `prefix`: FloorState
+// for both logs' state databases.
+Result<std::optional<StateEntry>> FloorEntry(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                                             const std::string& prefix, const std::string& key);
 
 // SST files plus memtables of the given column families of a RocksDB database: the
 // size /metrics reports for the embedded log and for the views.

@@ -32,10 +32,18 @@ struct StoredRecord {
   std::string value;
 };
 
-enum class StateTable : uint8_t { kStreams = 0, kIds = 1 };
+// The writer's state beside the events: stream heads and the idempotency index
+// (writer.cc), each partition's Merkle tree and its signed checkpoints (tree_store.h).
+enum class StateTable : uint8_t { kStreams = 0, kIds = 1, kMerkle = 2, kCheckpoints = 3 };
+inline constexpr size_t kStateTables = 4;
 
 struct StateWrite {
   StateTable table;
+  std::string key;
+  std::string value;
+};
+
+struct StateEntry {
   std::string key;
   std::string value;
 };
@@ -70,6 +78,15 @@ class EventLog {
   // The writer's state for a key; nullopt when absent.
   virtual Result<std::optional<std::string>> GetState(StateTable table,
                                                       const std::string& key) const = 0;
+
+  // The entry of `table` with the greatest key that starts with `prefix` and is not
+  // greater than `key` (bytewise); nullopt when there is none.
+  virtual Result<std::optional<StateEntry>> FloorState(StateTable table, const std::string& prefix,
+                                                       const std::string& key) const = 0;
+
+  // Stores state that no record implies (signed checkpoints; a Merkle tree rebuilt for
+  // a log written before trees were kept), durably. Thread-safe.
+  virtual Status KeepState(std::span<const StateWrite> state) = 0;
 
   // Re-reads the ends from the log's storage, after a failed Append left them unknown.
   virtual Status Sync() { return Status::Ok(); }

@@ -161,6 +161,7 @@ Result<SignedRecord> SignedRecordFromKafka(uint32_t partition, int64_t offset, s
 //            state reaches in partition P and the leaf hash of the record before END)
 //   streams  subject -> stream head (writer.cc)
 //   ids      event id -> idempotency entry (writer.cc)
+//   merkle, checkpoints  each partition's Merkle tree and signed checkpoints (tree_store.h)
 // Writes need no fsync: the topic is the truth and anything lost is folded in again.
 class KafkaLog::StateDb {
  public:
@@ -179,6 +180,8 @@ class KafkaLog::StateDb {
         {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
         {"streams", rocksdb::ColumnFamilyOptions()},
         {"ids", rocksdb::ColumnFamilyOptions()},
+        {"merkle", rocksdb::ColumnFamilyOptions()},
+        {"checkpoints", rocksdb::ColumnFamilyOptions()},
     };
     std::unique_ptr<StateDb> db(new StateDb());
     rocksdb::DB* raw = nullptr;
@@ -238,6 +241,11 @@ class KafkaLog::StateDb {
     return std::optional<std::string>(std::move(value));
   }
 
+  Result<std::optional<StateEntry>> Floor(StateTable table, const std::string& prefix,
+                                          const std::string& key) const {
+    return FloorEntry(*db_, Cf(table), prefix, key);
+  }
+
   // The state and the new reach of the partitions named, in one batch.
   Status Write(std::span<const StateWrite> state,
                const std::vector<std::pair<uint32_t, Reach>>& reach) {
@@ -283,7 +291,7 @@ class KafkaLog::StateDb {
     return r;
   }
   rocksdb::ColumnFamilyHandle* Cf(StateTable table) const {
-    return table == StateTable::kStreams ? cfs_[1] : cfs_[2];
+    return cfs_[1 + static_cast<size_t>(table)];
   }
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -457,6 +465,17 @@ Result<std::optional<std::string>> KafkaLog::GetState(StateTable table,
                                                       const std::string& key) const {
   if (!state_) return Status::Unavailable("the Kafka log is opened read-only");
   return state_->Get(table, key);
+}
+
+Result<std::optional<StateEntry>> KafkaLog::FloorState(StateTable table, const std::string& prefix,
+                                                       const std::string& key) const {
+  if (!state_) return Status::Unavailable("the Kafka log is opened read-only");
+  return state_->Floor(table, prefix, key);
+}
+
+Status KafkaLog::KeepState(std::span<const StateWrite> state) {
+  if (!state_) return Status::Unavailable("the Kafka log is opened read-only");
+  return state_->Write(state, {});
 }
 
 uint64_t KafkaLog::ApproximateBytes() const { return state_ ? state_->Bytes() : 0; }

@@ -100,6 +100,9 @@ class KafkaLog final : public EventLog {
   uint64_t ApproximateBytes() const override;
   Result<std::optional<std::string>> GetState(StateTable table,
                                               const std::string& key) const override;
+  Result<std::optional<StateEntry>> FloorState(StateTable table, const std::string& prefix,
+                                               const std::string& key) const override;
+  Status KeepState(std::span<const StateWrite> state) override;
   Status Sync() override;
   uint64_t StateEnd(uint32_t partition) const override;
   Status PutState(std::span<const StateWrite> state, std::span<const uint64_t> state_ends) override;

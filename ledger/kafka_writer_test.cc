@@ -9,6 +9,7 @@
 
 #include "ledger/kafka_log.h"
 #include "ledger/test_util.h"
+#include "ledger/tree_store.h"
 #include "ledger/verify.h"
 #include "ledger/writer.h"
 
@@ -104,6 +105,17 @@ class KafkaWriterTest : public ::testing::Test {
     for (const auto& s : subjects_) get(StateTable::kStreams, s);
     get(StateTable::kStreams, "order/all");
     for (const auto& id : ids_) get(StateTable::kIds, id);
+    // Every Merkle tree node (the catch-up stores the same trees as live appends).
+    for (uint32_t p = 0; p < kPartitions; ++p) {
+      for (uint32_t level = 0; (log_->End(p) >> level) > 0; ++level) {
+        for (uint64_t i = 0; i < log_->End(p) >> level; ++i) {
+          auto v = log_->GetState(StateTable::kMerkle, MerkleStateKey(p, level, i));
+          EXPECT_TRUE(v.ok() && v->has_value()) << p << " " << level << "/" << i;
+          out["merkle " + std::to_string(p) + " " + std::to_string(level) + "/" +
+              std::to_string(i)] = v.ok() && *v ? **v : "-";
+        }
+      }
+    }
     return out;
   }
 

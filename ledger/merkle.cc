@@ -164,6 +164,47 @@ bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
   return fr == first_root && sr == second_root && sn == 0;
 }
 
+Result<MerkleFrontier> MerkleFrontier::Load(const MerkleNodes& nodes, uint64_t size) {
+  MerkleFrontier f;
+  f.size_ = size;
+  f.peaks_.resize(std::bit_width(size));
+  for (uint32_t level = 0; level < f.peaks_.size(); ++level) {
+    if ((size >> level & 1) == 0) continue;
+    auto node = nodes.Node(level, (size >> level) - 1);
+    if (!node.ok()) return node.status();
+    f.peaks_[level] = *node;
+  }
+  return f;
+}
+
+std::vector<MerkleNode> MerkleFrontier::Append(const Hash& leaf) {
+  auto completed = NodesCompletedBy(*this, size_, leaf);
+  LEDGER_ASSERT(completed.ok());  // the left siblings are the frontier's own nodes
+  for (const MerkleNode& node : *completed) {
+    if (peaks_.size() <= node.level) peaks_.resize(node.level + 1);
+    peaks_[node.level] = node.hash;
+  }
+  ++size_;
+  return std::move(completed).value();
+}
+
+Hash MerkleFrontier::Root() const {
+  if (size_ == 0) return Sha256("");
+  std::optional<Hash> root;
+  for (uint32_t level = 0; level < peaks_.size(); ++level) {
+    if ((size_ >> level & 1) == 0) continue;
+    root = root ? NodeHash(peaks_[level], *root) : peaks_[level];
+  }
+  return *root;
+}
+
+Result<Hash> MerkleFrontier::Node(uint32_t level, uint64_t index) const {
+  if (level < peaks_.size() && (size_ >> level & 1) == 1 && index == (size_ >> level) - 1)
+    return peaks_[level];
+  return Status::NotFound("Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
+                          " is not on the frontier");
+}
+
 void MemoryMerkle::Append(const Hash& leaf) {
   auto completed = NodesCompletedBy(*this, size_, leaf);
   LEDGER_ASSERT(completed.ok());

@@ -33,6 +33,7 @@ struct MerkleNode {
   uint32_t level = 0;
   uint64_t index = 0;
   Hash hash{};
+  bool operator==(const MerkleNode&) const = default;
 };
 
 // The perfect nodes leaf `index` completes (its own leaf node first, then each parent
@@ -59,6 +60,29 @@ bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf, std::span<
 // prefix of the tree of `second` leaves with `second_root` (0 < first <= second).
 bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
                        const Hash& second_root, std::span<const Hash> proof);
+
+// The right edge of a tree: for each set bit L of its size, the perfect node of level L
+// that ends at the largest multiple of 2^L within it (at most 64 hashes). Enough to
+// append leaves (yielding the perfect nodes each completes) and to compute the root,
+// without reading the stored nodes: what a writer keeps per partition.
+class MerkleFrontier final : public MerkleNodes {
+ public:
+  MerkleFrontier() = default;
+  // The frontier of the first `size` leaves, read from stored nodes.
+  static Result<MerkleFrontier> Load(const MerkleNodes& nodes, uint64_t size);
+
+  uint64_t size() const { return size_; }
+  // Appends the next leaf; the perfect nodes it completes, its own leaf node first.
+  std::vector<MerkleNode> Append(const Hash& leaf);
+  // MTH of the whole tree (the hash of the empty string when there are no leaves).
+  Hash Root() const;
+  // Only the frontier's own nodes; kNotFound for any other.
+  Result<Hash> Node(uint32_t level, uint64_t index) const override;
+
+ private:
+  uint64_t size_ = 0;
+  std::vector<Hash> peaks_;  // peaks_[L], meaningful when bit L of size_ is set
+};
 
 // Perfect nodes in memory: for tests, proofs over a few records, and verifiers.
 class MemoryMerkle final : public MerkleNodes {

@@ -119,6 +119,26 @@ TEST(Merkle, RandomLargerTreesMatchTheRfcDefinition) {
     CheckSize(t, n, {0, n / 3, n - 1});
 }
 
+TEST(Merkle, AFrontierYieldsTheStoredNodesAndTheRootAtEverySize) {
+  Tree t;
+  t.Grow(600);
+  MerkleFrontier live;
+  MemoryMerkle rebuilt;  // only from the nodes the frontier yields
+  for (uint64_t n = 0; n < 600; ++n) {
+    ASSERT_EQ(live.Root(), Mth(t.leaves, 0, n)) << n;
+    auto loaded = MerkleFrontier::Load(t.nodes, n);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    ASSERT_EQ(loaded->Root(), live.Root()) << n;
+    std::vector<MerkleNode> completed = live.Append(t.leaves[n]);
+    ASSERT_EQ(completed, *NodesCompletedBy(t.nodes, n, t.leaves[n])) << n;
+    // What a writer stores is exactly the perfect nodes: reloading continues the same.
+    ASSERT_EQ(loaded->Append(t.leaves[n]), completed) << n;
+    rebuilt.Append(t.leaves[n]);
+  }
+  EXPECT_EQ(*RootHash(rebuilt, 600), live.Root());
+  EXPECT_EQ(MerkleFrontier::Load(t.nodes, 601).status().code(), Code::kNotFound);
+}
+
 TEST(Merkle, AlteredProofsHashesIndexesAndSizesAreRefused) {
   Tree t;
   t.Grow(77);

@@ -327,7 +327,34 @@ Status Writer::Recover() {
     partition_last_[p] = last->front().leaf_hash();
     last_time_ = std::max(last_time_, ParseRfc3339(event->time).value_or(0));
   }
-  return lagging ? CatchUp(std::move(state_end)) : Status::Ok();
+  for (uint32_t p = 0; p < n; ++p) {
+    // A log written before the ledger kept Merkle trees gets its trees now.
+    auto stored = TreeStoredTo(log_, p, state_end[p]);
+    if (!stored.ok()) return stored.status();
+    if (!*stored) {
+      std::fprintf(stderr, "writer: building the Merkle tree of partition %u (%llu events)\n", p,
+                   static_cast<unsigned long long>(state_end[p]));
+      if (Status s = RebuildTree(log_, p, state_end[p]); !s.ok()) return s;
+    }
+  }
+  if (lagging) {
+    if (Status s = CatchUp(std::move(state_end)); !s.ok()) return s;
+  }
+  trees_.resize(n);
+  checkpointed_.assign(n, 0);
+  uncovered_since_.assign(n, std::nullopt);
+  for (uint32_t p = 0; p < n; ++p) {
+    auto tree = MerkleFrontier::Load(LogMerkleNodes(log_, p), partition_end_[p]);
+    if (!tree.ok()) {
+      return Status::Corruption("the Merkle tree of partition " + std::to_string(p) +
+                                " is not stored to its end: " + tree.status().message());
+    }
+    trees_[p] = std::move(tree).value();
+    auto checkpoint = FindCheckpoint(log_, p);
+    if (!checkpoint.ok()) return checkpoint.status();
+    if (*checkpoint) checkpointed_[p] = (*checkpoint)->size;
+  }
+  return Status::Ok();
 }
 
 // A record read during CatchUp, waiting for its turn in the global order.
@@ -376,14 +403,24 @@ Status Writer::CatchUp(std::vector<uint64_t> folded) {
     next_read[p] += records->size();
     return Status::Ok();
   };
+  std::vector<MerkleFrontier> trees(n);
+  for (uint32_t p = 0; p < n; ++p) {
+    auto tree = MerkleFrontier::Load(LogMerkleNodes(log_, p), folded[p]);
+    if (!tree.ok()) return tree.status();
+    trees[p] = std::move(tree).value();
+  }
   auto overlay = std::make_unique<Overlay>(log_, nullptr);
+  std::vector<StateWrite> tree_writes;
   size_t unflushed = 0;
   caught_up_events_ = 0;
   auto flush = [&]() -> Status {
     if (unflushed == 0) return Status::Ok();
     if (!overlay->error().ok()) return overlay->error();
-    Status s = log_.PutState(overlay->Writes(), folded);
+    std::vector<StateWrite> writes = overlay->Writes();
+    std::move(tree_writes.begin(), tree_writes.end(), std::back_inserter(writes));
+    Status s = log_.PutState(writes, folded);
     overlay = std::make_unique<Overlay>(log_, nullptr);
+    tree_writes.clear();
     unflushed = 0;
     return s;
   };
@@ -406,6 +443,7 @@ Status Writer::CatchUp(std::vector<uint64_t> folded) {
     if (Status s = Fold(r.event, r.leaf, *overlay); !s.ok())
       return Status::Corruption(where(p, r.ledgerseq) + ": " + s.message());
     prev[p] = r.leaf;
+    AddMerkleWrites(p, trees[p].Append(r.leaf), tree_writes);
     folded[p] = r.ledgerseq + 1;
     ++caught_up_events_;
     if (++unflushed >= kFlushEvents) {
@@ -494,8 +532,21 @@ void Writer::Run() {
     std::vector<std::unique_ptr<Request>> group;
     {
       std::unique_lock lock(mu_);
-      work_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // closing, and everything queued is done
+      auto ready = [&] { return closing_ || !queue_.empty(); };
+      if (auto due = NextCheckpointDue()) {
+        work_.wait_until(lock, *due, ready);
+      } else {
+        work_.wait(lock, ready);
+      }
+      if (queue_.empty()) {
+        lock.unlock();
+        if (!closing_) {
+          Checkpoint(false);
+          continue;
+        }
+        Checkpoint(true);  // closing, and everything queued is done: cover it all
+        return;
+      }
       size_t commands = 0;
       while (!queue_.empty() && (group.empty() || commands + queue_.front()->commands.size() <=
                                                       options_.group_commands_max)) {
@@ -543,15 +594,24 @@ void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
     accepted.push_back(std::move(request));
   }
   Status written = Status::Ok();
+  std::vector<MerkleFrontier> trees;
   if (!group.records.empty()) {
     signer_->SignAll(group.records, group.leaves);
-    written = log_.Append(group.records, group_overlay.Writes());
+    trees = trees_;
+    std::vector<StateWrite> writes = group_overlay.Writes();
+    for (size_t i = 0; i < group.records.size(); ++i) {
+      const uint32_t p = group.records[i].partition;
+      AddMerkleWrites(p, trees[p].Append(group.leaves[i]), writes);
+    }
+    written = log_.Append(group.records, writes);
   }
   if (written.ok()) {
     partition_end_ = std::move(group.end);
     partition_last_ = std::move(group.last);
     last_time_ = group.last_time;
+    if (!trees.empty()) trees_ = std::move(trees);
     for (auto& r : accepted) r->done(std::move(r->results));
+    Checkpoint(false);
     return;
   }
   // Nothing of this group was acknowledged, though some of it may be in the log (Kafka
@@ -566,6 +626,46 @@ void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
     std::fprintf(stderr, "writer: cannot resynchronise with the log: %s\n",
                  synced_.ToString().c_str());
   }
+}
+
+std::optional<std::chrono::steady_clock::time_point> Writer::NextCheckpointDue() const {
+  std::optional<std::chrono::steady_clock::time_point> due;
+  for (const auto& since : uncovered_since_) {
+    if (since && (!due || *since + options_.checkpoint_interval < *due))
+      due = *since + options_.checkpoint_interval;
+  }
+  return due;
+}
+
+void Writer::Checkpoint(bool all) {
+  const auto now = std::chrono::steady_clock::now();
+  for (uint32_t p = 0; p < trees_.size(); ++p) {
+    const uint64_t size = trees_[p].size();
+    if (size == checkpointed_[p]) continue;
+    if (!uncovered_since_[p]) uncovered_since_[p] = now;
+    if (!all && size - checkpointed_[p] < options_.checkpoint_events &&
+        now - *uncovered_since_[p] < options_.checkpoint_interval) {
+      continue;
+    }
+    auto signed_ = SignCheckpoint(log_, key_, options_.source, p, size, trees_[p].Root());
+    if (!signed_.ok()) {
+      // Tried again at the next commit or interval; the events stay durable meanwhile.
+      std::fprintf(stderr, "writer: cannot keep the checkpoint of partition %u at %llu: %s\n", p,
+                   static_cast<unsigned long long>(size), signed_.status().ToString().c_str());
+      uncovered_since_[p] = now;
+      continue;
+    }
+    checkpointed_[p] = size;
+    uncovered_since_[p].reset();
+  }
+}
+
+Result<StoredCheckpoint> Writer::CheckpointNow(uint32_t p) const {
+  if (p >= log_.partitions()) return Status::NotFound("no partition " + std::to_string(p));
+  const uint64_t size = log_.StateEnd(p);
+  auto root = RootHash(LogMerkleNodes(log_, p), size);
+  if (!root.ok()) return root.status();
+  return SignCheckpoint(log_, key_, options_.source, p, size, *root);
 }
 
 Status Writer::Sequence(Request& request, Overlay& overlay, Group& group) {

@@ -14,6 +14,11 @@
 // the same content) gets the original result back and appends nothing; the same id with
 // different content is a conflict.
 //
+// Each append also stores the Merkle tree nodes its records complete (tree_store.h), and
+// the writer signs a checkpoint of a partition's tree once `checkpoint_events` events are
+// not yet covered by one, or the oldest of them has waited `checkpoint_interval`, and
+// when it closes: no acknowledged event stays uncovered longer than the interval.
+//
 // Recorded times strictly increase over the whole ledger (1 µs apart at least), so they
 // give the order the events were sequenced in, which rebuilding the writer state needs.
 #pragma once
@@ -24,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -32,6 +38,7 @@
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/time.h"
+#include "ledger/tree_store.h"
 
 namespace ledger {
 
@@ -41,6 +48,8 @@ struct WriterOptions {
   size_t group_commands_max = 8192;     // one durable write
   size_t queue_commands_max = 65536;    // waiting, over all callers; beyond it: kResourceExhausted
   unsigned signer_threads = 0;          // 0 = one per core
+  uint64_t checkpoint_events = 1000;    // sign a checkpoint once this many are uncovered
+  std::chrono::milliseconds checkpoint_interval{1000};  // or the oldest waited this long
 };
 
 // The outcome of one appended (or idempotently replayed) command.
@@ -76,6 +85,9 @@ class Writer {
   void Close();
 
   const WriterOptions& options() const { return options_; }
+  // Signs and keeps a checkpoint of partition `p`'s whole stored tree now (for an audit
+  // pack of events the last checkpoint does not cover yet). Thread-safe.
+  Result<StoredCheckpoint> CheckpointNow(uint32_t p) const;
   // Events the last recovery (at Open, or after a failed write) folded into the writer
   // state because the log's stored state lagged behind them.
   uint64_t caught_up_events() const { return caught_up_events_.load(); }
@@ -101,6 +113,10 @@ class Writer {
   // Folds one recorded event into stream heads, decision state and the id index.
   Status Fold(const Event& event, const Hash& leaf, Overlay& overlay) const;
   void Run();
+  // Signs the checkpoints the policy calls for (all uncovered ones when `all`).
+  void Checkpoint(bool all);
+  // When the oldest uncovered event's interval runs out; nullopt when all are covered.
+  std::optional<std::chrono::steady_clock::time_point> NextCheckpointDue() const;
   void Commit(std::vector<std::unique_ptr<Request>> requests);
   Status Sequence(Request& request, Overlay& overlay, Group& group);
   Status SequenceOne(const Command& command, size_t index, const std::string& actor,
@@ -117,6 +133,9 @@ class Writer {
   std::vector<Hash> partition_last_;
   std::vector<uint64_t> partition_end_;
   Micros last_time_ = 0;
+  std::vector<MerkleFrontier> trees_;   // each partition's tree as appended
+  std::vector<uint64_t> checkpointed_;  // size of each partition's latest checkpoint
+  std::vector<std::optional<std::chrono::steady_clock::time_point>> uncovered_since_;
   Status synced_;  // not ok after a failed write until Recover succeeds again
   std::atomic<uint64_t> caught_up_events_{0};
 

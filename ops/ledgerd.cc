@@ -40,6 +40,8 @@ struct Config {
   std::vector<std::string> kafka_config;
   std::string group;  // non-empty: a query node projecting in this consumer group
   std::string vkeys;  // verifier keys; default DATA/keys/ledger.vkeys
+  uint64_t checkpoint_events = 1000;
+  unsigned checkpoint_interval_ms = 1000;
 };
 
 // Parses flags and the optional config file (key = value lines, same names as flags).
@@ -72,6 +74,12 @@ int ParseConfig(int argc, char** argv, Config& c) {
                       "with --kafka-brokers: run as a query node in this Kafka consumer group: "
                       "project only the partitions the group assigns, serve reads, take no "
                       "appends")(
+      "checkpoint-events", po::value(&c.checkpoint_events)->default_value(c.checkpoint_events),
+      "sign a checkpoint of a partition's Merkle tree once this many of its events are not "
+      "covered by one")(
+      "checkpoint-interval-ms",
+      po::value(&c.checkpoint_interval_ms)->default_value(c.checkpoint_interval_ms),
+      "... or once the oldest of them has waited this long")(
       "vkeys", po::value(&c.vkeys),
       "verifier keys the projections trust (default DATA/keys/ledger.vkeys; a query node "
       "needs the writer's)")(
@@ -175,8 +183,11 @@ int main(int argc, char** argv) {
   schemas::SalesDecider decider;
   std::unique_ptr<ledger::Writer> writer;
   if (c.group.empty()) {
-    auto opened = ledger::Writer::Open(*log, *key, decider, ledger::SystemClock::Instance(),
-                                       {.source = c.name});
+    auto opened = ledger::Writer::Open(
+        *log, *key, decider, ledger::SystemClock::Instance(),
+        {.source = c.name,
+         .checkpoint_events = c.checkpoint_events,
+         .checkpoint_interval = std::chrono::milliseconds(c.checkpoint_interval_ms)});
     if (!opened.ok()) return Fail("cannot start the writer", opened.status());
     writer = std::move(opened).value();
   } else {
