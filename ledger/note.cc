@@ -73,6 +73,7 @@ Result<OpenedNote> OpenNote(std::string_view note, const Keyring& trusted) {
       return Status::Corruption(where + ": the signature of " + std::string(name) +
                                 " does not verify");
     out.signers.emplace_back(name);
+    out.signer_ids.push_back(id);
     any_trusted = true;
   }
   if (!any_trusted) return Status::NotFound("the note has no signature by a trusted key");

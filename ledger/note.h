@@ -26,6 +26,7 @@ Result<std::string> SignNote(std::string_view text, const SigningKey& key);
 struct OpenedNote {
   std::string text;
   std::vector<std::string> signers;  // names of the trusted keys whose signatures verified
+  std::vector<KeyId> signer_ids;     // and their key IDs, in the same order
 };
 
 // Checks a signed note: well formed; every signature line parses; a signature by a key
