@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "ingest/proofs_api.h"
 #include "ingest/records_api.h"
 #include "ledger/crypto.h"
 
@@ -157,6 +158,9 @@ Response Problem(unsigned version, bool keep_alive, http::status status, std::st
 
 void Api::Handle(const Request& req, Respond respond) const {
   metrics_.RecordRequest();
+  if (proofs_ != nullptr) {
+    if (auto res = proofs_->Handle(req)) return respond(std::move(*res));
+  }
   if (records_ != nullptr) {
     if (auto res = records_->Handle(req)) return respond(std::move(*res));
   }

@@ -28,6 +28,7 @@ struct ApiLimits {
 };
 
 class RecordsApi;
+class ProofsApi;
 
 class Api {
  public:
@@ -44,6 +45,8 @@ class Api {
 
   // Adds the read-model routes (records, history, lists, /readyz); before serving.
   void AttachRecords(const RecordsApi* records) { records_ = records; }
+  // Adds the checkpoint, proof and audit pack routes; before serving.
+  void AttachProofs(const ProofsApi* proofs) { proofs_ = proofs; }
 
   const ApiLimits& limits() const { return limits_; }
   const ledger::EventLog& log() const { return log_; }
@@ -66,6 +69,7 @@ class Api {
   mutable std::atomic<size_t> followers_{0};
   mutable Metrics metrics_;
   const RecordsApi* records_ = nullptr;
+  const ProofsApi* proofs_ = nullptr;
   const ledger::Keyring& keys_;
   ApiLimits limits_;
 };

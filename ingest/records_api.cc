@@ -1,121 +1,17 @@
 #include "ingest/records_api.h"
 
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <charconv>
 #include <map>
 
+#include "ingest/proofs_api.h"
+#include "ingest/query.h"
 #include "ledger/time.h"
 
 namespace ingest {
 namespace json = boost::json;
 
 namespace {
-
-Response Fail(const Request& req, const ledger::Status& s) {
-  auto status =
-      s.code() == ledger::Code::kInvalidArgument ? http::status::bad_request : HttpStatus(s.code());
-  Response res = Problem(req.version(), req.keep_alive(), status, http::obsolete_reason(status), s);
-  if (status == http::status::service_unavailable) res.set(http::field::retry_after, "1");
-  return res;
-}
-
-std::string_view TargetOf(const Request& req) {
-  return std::string_view(req.target().data(), req.target().size());
-}
-
-bool ValidKind(std::string_view s) {
-  return !s.empty() && s.size() <= 32 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
-}
-
-bool ValidId(std::string_view s) {
-  auto ok = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == ':' || c == '-';
-  };
-  return !s.empty() && s.size() <= 64 && s[0] != '.' && s[0] != '_' && s[0] != ':' && s[0] != '-' &&
-         std::all_of(s.begin(), s.end(), ok);
-}
-
-// Query parameters by name; every name not in `allowed` is a violation.
-struct Query {
-  std::map<std::string, std::string> values;
-  std::vector<ledger::Violation> violations;
-
-  // `target` is the request target (path and query), decoded by Boost.URL.
-  Query(std::string_view target, std::initializer_list<std::string_view> allowed) {
-    auto url = boost::urls::parse_origin_form(target);
-    if (!url) {
-      violations.push_back({"/query", "is not a valid query string"});
-      return;
-    }
-    for (const auto& p : url->params()) {
-      if (std::find(allowed.begin(), allowed.end(), p.key) == allowed.end()) {
-        violations.push_back(
-            {"/query/" + std::string(p.key), "is not a parameter of this endpoint"});
-      } else {
-        values[p.key] = p.value;
-      }
-    }
-  }
-  std::string Get(const std::string& key) const {
-    auto it = values.find(key);
-    return it == values.end() ? "" : it->second;
-  }
-  uint64_t Number(const std::string& key, uint64_t max) {
-    std::string v = Get(key);
-    uint64_t n = 0;
-    if (v.empty()) return 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || end != v.data() + v.size() || n > max) {
-      violations.push_back(
-          {"/query/" + key, "must be a whole number from 0 to " + std::to_string(max)});
-    }
-    return n;
-  }
-  std::optional<ledger::Micros> Time(const std::string& key) {
-    std::string v = Get(key);
-    if (v.empty()) return std::nullopt;
-    auto t = ledger::ParseRfc3339(v);
-    if (!t) violations.push_back({"/query/" + key, "must be an RFC 3339 date-time"});
-    return t;
-  }
-  // after=P:SEQ[,P:SEQ...]: per partition, the events to wait for (next ledgerseq);
-  // empty when the parameter is absent.
-  std::vector<uint64_t> Positions(uint32_t partitions) {
-    const std::string v = Get("after");
-    if (v.empty()) return {};
-    auto next = ledger::ParsePositions(v, partitions);
-    if (!next.ok()) {
-      violations.push_back(
-          {"/query/after", "must be PARTITION:LEDGERSEQ[,...]: " + next.status().message()});
-      return {};
-    }
-    return std::move(*next);
-  }
-  ledger::Status Status() const {
-    return violations.empty() ? ledger::Status::Ok()
-                              : ledger::Status::Invalid("the query is not valid", violations);
-  }
-};
-
-// Read-your-writes: waits until the views include `next` (Query::Positions).
-ledger::Status WaitForPositions(const projections::Generation& g, const std::vector<uint64_t>& next,
-                                std::chrono::milliseconds wait) {
-  if (next.empty()) return ledger::Status::Ok();
-  std::vector<ledger::Violation> beyond;
-  for (const auto& p : g.runner->Progress()) {
-    if (next[p.partition] > p.end) {
-      beyond.push_back({"/query/after", "partition " + std::to_string(p.partition) + " holds " +
-                                            std::to_string(p.end) + " events; ledgerseq " +
-                                            std::to_string(next[p.partition] - 1) +
-                                            " has not been appended"});
-    }
-  }
-  if (!beyond.empty()) return ledger::Status::Invalid("the query is not valid", beyond);
-  return g.runner->WaitUntilPositions(next, wait);
-}
 
 // The kinds an account's related records come in, with their member name.
 struct RelatedKind {
@@ -231,6 +127,11 @@ Response RecordsApi::History(const Request& req, const Generation& g,
   if (!page.ok()) return Fail(req, page.status());
   json::array entries;
   for (const auto& e : page->entries) entries.push_back(EntryJson(e));
+  if (proofs_ != nullptr) {
+    json::array checks = proofs_->Verify(page->entries);
+    for (size_t i = 0; i < entries.size(); ++i)
+      entries[i].as_object()["verification"] = std::move(checks[i]);
+  }
   json::object body{{"subject", subject}, {"entries", std::move(entries)}};
   if (page->next_after != 0) body["next"] = page->next_after;
   return JsonResponse(req, http::status::ok, body);

@@ -25,6 +25,8 @@ struct RecordsOptions {
   std::chrono::milliseconds read_wait{5000};  // longest wait for ?after=, then 503
 };
 
+class ProofsApi;
+
 class RecordsApi {
  public:
   // `views` must outlive this.
@@ -33,6 +35,9 @@ class RecordsApi {
 
   // The response when the request is one of the routes above; nullopt otherwise.
   std::optional<Response> Handle(const Request& request) const;
+
+  // Marks each history entry with its verification status (ProofsApi::Verify).
+  void AttachProofs(const ProofsApi* proofs) { proofs_ = proofs; }
 
   // Projection lag lines for /metrics.
   std::string MetricsText() const;
@@ -47,6 +52,7 @@ class RecordsApi {
 
   const projections::LiveViews& views_;
   const RecordsOptions options_;
+  const ProofsApi* proofs_ = nullptr;
 };
 
 }  // namespace ingest

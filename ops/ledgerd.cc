@@ -12,6 +12,7 @@
 
 #include "ingest/api.h"
 #include "ingest/http_server.h"
+#include "ingest/proofs_api.h"
 #include "ingest/records_api.h"
 #include "ledger/embedded_log.h"
 #include "ledger/kafka_log.h"
@@ -204,10 +205,13 @@ int main(int argc, char** argv) {
   auto views =
       projections::LiveViews::Open(c.data / "views", *log, *keyring, models, views_options);
   if (!views.ok()) return Fail("cannot open the read models", views.status());
-  const ingest::RecordsApi records(**views,
-                                   {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
+  ingest::RecordsApi records(**views, {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
   ingest::Api api(writer.get(), *log, *keyring, {.body_bytes_max = c.body_bytes_max});
   api.AttachRecords(&records);
+  const ingest::ProofsApi proofs(*log, *keyring, **views, writer.get(),
+                                 {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
+  api.AttachProofs(&proofs);
+  records.AttachProofs(&proofs);
   ingest::ServerOptions server_options;
   server_options.host = c.listen.substr(0, colon);
   server_options.port = static_cast<uint16_t>(std::stoul(c.listen.substr(colon + 1)));
