@@ -9,86 +9,40 @@
 #include <map>
 #include <random>
 
+#include "ledger/rfc9162_reference.h"
+
 namespace ledger {
 namespace {
 
-using Leaves = std::vector<Hash>;
+using testing::Rfc9162;
 
 Hash LeafOf(uint64_t i) { return LeafHash("event " + std::to_string(i)); }
 
-// RFC 9162 §2.1.1, over leaf hashes D[begin:end). Memoized (leaf i is always
-// LeafOf(i)), only so that the exhaustive test stays quick under the sanitizers.
-Hash Mth(const Leaves& d, size_t begin, size_t end) {
-  static std::map<std::pair<size_t, size_t>, Hash> memo;
-  const size_t n = end - begin;
-  if (n == 0) return Sha256("");
-  if (n == 1) return d[begin];
-  if (auto it = memo.find({begin, end}); it != memo.end()) return it->second;
-  size_t k = 1;
-  while (k * 2 < n) k *= 2;
-  Hash h = NodeHash(Mth(d, begin, begin + k), Mth(d, begin + k, end));
-  memo[{begin, end}] = h;
-  return h;
-}
-
-// §2.1.3.1.
-Leaves Path(size_t m, const Leaves& d, size_t begin, size_t end) {
-  const size_t n = end - begin;
-  if (n <= 1) return {};
-  size_t k = 1;
-  while (k * 2 < n) k *= 2;
-  Leaves out;
-  if (m < k) {
-    out = Path(m, d, begin, begin + k);
-    out.push_back(Mth(d, begin + k, end));
-  } else {
-    out = Path(m - k, d, begin + k, end);
-    out.push_back(Mth(d, begin, begin + k));
-  }
-  return out;
-}
-
-// §2.1.4.1.
-Leaves SubProof(size_t m, const Leaves& d, size_t begin, size_t end, bool b) {
-  const size_t n = end - begin;
-  if (m == n) return b ? Leaves{} : Leaves{Mth(d, begin, end)};
-  size_t k = 1;
-  while (k * 2 < n) k *= 2;
-  Leaves out;
-  if (m <= k) {
-    out = SubProof(m, d, begin, begin + k, b);
-    out.push_back(Mth(d, begin + k, end));
-  } else {
-    out = SubProof(m - k, d, begin + k, end, false);
-    out.push_back(Mth(d, begin, begin + k));
-  }
-  return out;
-}
-
 struct Tree {
-  Leaves leaves;
+  std::vector<Hash> leaves;
+  Rfc9162 rfc;
   MemoryMerkle nodes;
   void Grow(uint64_t size) {
     while (leaves.size() < size) {
       leaves.push_back(LeafOf(leaves.size()));
+      rfc.Add(leaves.back());
       nodes.Append(leaves.back());
     }
   }
 };
 
 void CheckSize(Tree& t, uint64_t n, const std::vector<uint64_t>& indexes) {
-  const Hash root = Mth(t.leaves, 0, n);
+  const Hash root = t.rfc.Root(n);
   ASSERT_EQ(*RootHash(t.nodes, n), root) << n;
   for (uint64_t m : indexes) {
     auto path = InclusionProof(t.nodes, m, n);
     ASSERT_TRUE(path.ok()) << path.status().ToString();
-    ASSERT_EQ(*path, Path(m, t.leaves, 0, n)) << "inclusion " << m << " of " << n;
+    ASSERT_EQ(*path, t.rfc.Path(m, n)) << "inclusion " << m << " of " << n;
     ASSERT_TRUE(VerifyInclusion(m, n, t.leaves[m], *path, root)) << m << " of " << n;
     auto proof = ConsistencyProof(t.nodes, m + 1, n);
     ASSERT_TRUE(proof.ok()) << proof.status().ToString();
-    ASSERT_EQ(*proof, SubProof(m + 1, t.leaves, 0, n, true)) << "consistency " << m + 1 << "→" << n;
-    ASSERT_TRUE(VerifyConsistency(m + 1, n, Mth(t.leaves, 0, m + 1), root, *proof))
-        << m + 1 << "→" << n;
+    ASSERT_EQ(*proof, t.rfc.Proof(m + 1, n)) << "consistency " << m + 1 << "→" << n;
+    ASSERT_TRUE(VerifyConsistency(m + 1, n, t.rfc.Root(m + 1), root, *proof)) << m + 1 << "→" << n;
   }
 }
 
@@ -125,7 +79,7 @@ TEST(Merkle, AFrontierYieldsTheStoredNodesAndTheRootAtEverySize) {
   MerkleFrontier live;
   MemoryMerkle rebuilt;  // only from the nodes the frontier yields
   for (uint64_t n = 0; n < 600; ++n) {
-    ASSERT_EQ(live.Root(), Mth(t.leaves, 0, n)) << n;
+    ASSERT_EQ(live.Root(), t.rfc.Root(n)) << n;
     auto loaded = MerkleFrontier::Load(t.nodes, n);
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
     ASSERT_EQ(loaded->Root(), live.Root()) << n;

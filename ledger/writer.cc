@@ -528,6 +528,7 @@ void Writer::Close() {
 }
 
 void Writer::Run() {
+  Checkpoint(false);  // starts the interval of events no checkpoint covered at the start
   for (;;) {
     std::vector<std::unique_ptr<Request>> group;
     {

@@ -33,6 +33,9 @@ constexpr const char* kUsage =
     "            them in, also under a running ledgerd\n"
     "  views-digest  the digest of the read models and the log positions they reflect\n"
     "  bench     load a running ledgerd with POST /v1/events; events/s and latency\n"
+    "  auditpack     fetch a record's audit pack from a ledgerd and check it\n"
+    "  verify-pack   check an audit pack offline and print the verified history\n"
+    "  monitor   check that a ledgerd's latest checkpoint extends one seen before\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
     "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
@@ -57,6 +60,9 @@ int main(int argc, char** argv) {
   if (command == "replay") return ledgerctl::RunReplay(args);
   if (command == "views-digest") return ledgerctl::RunViewsDigest(args);
   if (command == "bench") return ledgerctl::RunBench(args);
+  if (command == "auditpack") return ledgerctl::RunAuditPack(args);
+  if (command == "verify-pack") return ledgerctl::RunVerifyPack(args);
+  if (command == "monitor") return ledgerctl::RunMonitor(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;
 }

@@ -72,15 +72,6 @@ std::string_view KindName(Kind kind) {
   return "?";
 }
 
-// Where the requests go: http://HOST[:PORT][/PREFIX] + /v1/events.
-struct Endpoint {
-  std::string url;
-  std::string host;  // without the brackets of an IPv6 literal
-  std::string port = "80";
-  std::string host_header;
-  std::string target;
-};
-
 struct Config {
   Endpoint endpoint;
   unsigned clients = 8;
@@ -95,55 +86,6 @@ struct Config {
 };
 
 // ---- Options ----------------------------------------------------------------------
-
-std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    error = "--url must be http://HOST[:PORT][/PREFIX], not \"" + url + "\"";
-    return std::nullopt;
-  }
-  Endpoint e;
-  e.url = url;
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
-  const size_t slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
-  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-  while (path.ends_with('/')) path.remove_suffix(1);
-  std::string_view host = authority, port;
-  if (authority.starts_with('[')) {  // [::1]:8080
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos)
-      host = "";
-    else {
-      host = authority.substr(1, close - 1);
-      port = authority.substr(close + 1);
-      if (!port.empty() && !port.starts_with(':')) host = "";
-      if (!port.empty()) port.remove_prefix(1);
-    }
-  } else if (const size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  unsigned port_number = 80;
-  if (!port.empty()) {
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
-    if (ec != std::errc() || end != port.data() + port.size() || port_number < 1 ||
-        port_number > 65535) {
-      port_number = 0;
-    }
-  }
-  const auto bad_char = [](char c) { return c <= ' ' || c > '~' || c == '@'; };
-  if (host.empty() || port_number == 0 || std::ranges::any_of(authority, bad_char) ||
-      path.find_first_of("?# ") != std::string_view::npos) {
-    error = "--url must be http://HOST[:PORT][/PREFIX], not \"" + url + "\"";
-    return std::nullopt;
-  }
-  e.host = std::string(host);
-  e.port = std::to_string(port_number);
-  e.host_header = std::string(authority);
-  e.target = std::string(path) + "/v1/events";
-  return e;
-}
 
 // "30s", "500ms", "2m" or plain seconds.
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
@@ -175,6 +117,7 @@ std::string NewRunId() {
 std::string CheckOptions(const po::variables_map& vm, Config& config) {
   std::string error;
   auto endpoint = ParseUrl(vm["url"].as<std::string>(), error);
+  if (endpoint) endpoint->target = endpoint->prefix + "/v1/events";
   if (!endpoint) return error;
   config.endpoint = std::move(*endpoint);
   config.clients = vm["clients"].as<unsigned>();

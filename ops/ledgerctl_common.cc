@@ -1,5 +1,10 @@
 #include "ops/ledgerctl_common.h"
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 
@@ -92,6 +97,93 @@ ledger::Result<std::unique_ptr<ledger::KafkaLog>> OpenKafkaLog(
     }
   }
   return ledger::KafkaLog::Open(kafka);
+}
+
+std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    error = "--url must be http://HOST[:PORT][/PREFIX], not \"" + url + "\"";
+    return std::nullopt;
+  }
+  Endpoint e;
+  e.url = url;
+  std::string_view rest = std::string_view(url).substr(kScheme.size());
+  const size_t slash = rest.find('/');
+  const std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  while (path.ends_with('/')) path.remove_suffix(1);
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {  // [::1]:8080
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos)
+      host = "";
+    else {
+      host = authority.substr(1, close - 1);
+      port = authority.substr(close + 1);
+      if (!port.empty() && !port.starts_with(':')) host = "";
+      if (!port.empty()) port.remove_prefix(1);
+    }
+  } else if (const size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  unsigned port_number = 80;
+  if (!port.empty()) {
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+    if (ec != std::errc() || end != port.data() + port.size() || port_number < 1 ||
+        port_number > 65535) {
+      port_number = 0;
+    }
+  }
+  const auto bad_char = [](char c) { return c <= ' ' || c > '~' || c == '@'; };
+  if (host.empty() || port_number == 0 || std::ranges::any_of(authority, bad_char) ||
+      path.find_first_of("?# ") != std::string_view::npos) {
+    error = "--url must be http://HOST[:PORT][/PREFIX], not \"" + url + "\"";
+    return std::nullopt;
+  }
+  e.host = std::string(host);
+  e.port = std::to_string(port_number);
+  e.host_header = std::string(authority);
+  e.prefix = std::string(path);
+  return e;
+}
+
+ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& route,
+                                  std::chrono::milliseconds timeout) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  auto resolved = boost::asio::ip::tcp::resolver(io).resolve(endpoint.host, endpoint.port, ec);
+  const std::string where = endpoint.url + route;
+  if (ec)
+    return ledger::Status::Unavailable("cannot resolve " + endpoint.host + ": " + ec.message());
+  stream.expires_after(timeout);
+  stream.connect(resolved, ec);
+  if (ec)
+    return ledger::Status::Unavailable("cannot connect to " + endpoint.url + ": " + ec.message());
+  http::request<http::empty_body> req(http::verb::get, endpoint.prefix + route, 11);
+  req.set(http::field::host, endpoint.host_header);
+  req.set(http::field::user_agent, "ledgerctl");
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1ull << 30);
+  if (!ec) http::read(stream, buffer, parser, ec);
+  if (ec) return ledger::Status::Unavailable("GET " + where + ": " + ec.message());
+  const auto& res = parser.get();
+  return HttpReply{res.result_int(), std::string(res[http::field::content_type]), res.body()};
+}
+
+std::string ProblemDetail(const HttpReply& reply) {
+  boost::json::error_code ec;
+  auto v = boost::json::parse(reply.body, ec);
+  if (!ec && v.is_object()) {
+    if (const auto* d = v.as_object().if_contains("detail"); d != nullptr && d->is_string())
+      return std::string(d->as_string());
+  }
+  return reply.body.substr(0, 300);
 }
 
 }  // namespace ledgerctl

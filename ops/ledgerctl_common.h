@@ -3,8 +3,10 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,11 +56,38 @@ void AddKafkaOptions(boost::program_options::options_description_easy_init& add,
 ledger::Result<std::unique_ptr<ledger::KafkaLog>> OpenKafkaLog(
     const boost::program_options::variables_map& vm);
 
+// A server's address: http://HOST[:PORT][/PREFIX].
+struct Endpoint {
+  std::string url;
+  std::string host;  // without the brackets of an IPv6 literal
+  std::string port = "80";
+  std::string host_header;
+  std::string prefix;  // "" or "/PREFIX", prepended to every route
+  std::string target;  // a route with its prefix, for callers that keep one
+};
+// nullopt with `error` saying why for anything but http://HOST[:PORT][/PREFIX].
+std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error);
+
+struct HttpReply {
+  unsigned status = 0;
+  std::string content_type;
+  std::string body;
+};
+// GET prefix + `route` on one connection, waiting at most `timeout`. kUnavailable when
+// the server cannot be reached or does not answer in time.
+ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& route,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+// The "detail" of a problem+json body, or the body itself.
+std::string ProblemDetail(const HttpReply& reply);
+
 int RunVerify(const std::vector<std::string>& args);
 int RunKeys(const std::vector<std::string>& args);
 int RunAppend(const std::vector<std::string>& args);
 int RunFeed(const std::vector<std::string>& args);
 int RunReplay(const std::vector<std::string>& args);
 int RunViewsDigest(const std::vector<std::string>& args);
+int RunAuditPack(const std::vector<std::string>& args);
+int RunVerifyPack(const std::vector<std::string>& args);
+int RunMonitor(const std::vector<std::string>& args);
 
 }  // namespace ledgerctl

@@ -120,7 +120,18 @@ void AddRecordSchemas(json::object& out) {
               {"hash", RefTo("Hash")},
               {"changes", ArrayOf("Change", "What the event changed in the state")},
               {"correlationid", String("When the event has one")},
-              {"causationid", String("When the event has one")}});
+              {"causationid", String("When the event has one")},
+              {"verification", RefTo("Verification")}});
+  out["Verification"] =
+      Object("The entry checked against the log when read", {"status"},
+             {{"status",
+               {{"enum", {"verified", "signed", "failed"}},
+                {"description",
+                 "verified: the log holds exactly this event, signed, proven in the latest "
+                 "checkpoint; signed: not yet covered by a checkpoint; failed: something "
+                 "does not verify"}}},
+              {"checkpoint", Integer("The size of the checkpoint it is proven in (verified)", 1)},
+              {"reason", String("Why it is only signed, or what failed")}});
   out["HistoryPage"] =
       Object("A page of a record's history, oldest first", {"subject", "entries"},
              {{"subject", String("<kind>/<id>")},
@@ -201,6 +212,52 @@ void AddFeedSchemas(json::object& out) {
                        {{"keys", ArrayOf("Key", "Oldest first")}});
 }
 
+void AddProofSchemas(json::object& out) {
+  json::object base64{{"type", "string"},
+                      {"contentEncoding", "base64"},
+                      {"description", "A SHA-256 hash, standard base64"}};
+  out["Base64Hash"] = base64;
+  out["InclusionProof"] =
+      Object("RFC 9162 §2.1.3 inclusion proof",
+             {"partition", "leaf_index", "tree_size", "leaf_hash", "inclusion_path"},
+             {{"partition", Integer("Partition")},
+              {"leaf_index", Integer("The event's ledgerseq")},
+              {"tree_size", Integer("Leaves of the tree the proof is into", 1)},
+              {"leaf_hash", RefTo("Base64Hash")},
+              {"inclusion_path",
+               ArrayOf("Base64Hash", "PATH(leaf_index, D[tree_size]), leaf side first")}},
+             true);
+  out["ConsistencyProof"] =
+      Object("RFC 9162 §2.1.4 consistency proof",
+             {"partition", "tree_size_1", "tree_size_2", "consistency_path"},
+             {{"partition", Integer("Partition")},
+              {"tree_size_1", Integer("The earlier tree's size", 1)},
+              {"tree_size_2", Integer("The later tree's size", 1)},
+              {"consistency_path", ArrayOf("Base64Hash", "PROOF(tree_size_1, D[tree_size_2])")}},
+             true);
+  out["AuditPack"] = Object(
+      "A record's audit pack (docs/FORMAT.md §6b): RFC 8785 canonical bytes and a newline",
+      {"checkpoint", "events", "format", "keys", "subject"},
+      {{"checkpoint", String("The C2SP signed note of the checkpoint every event is proven in")},
+       {"events",
+        {{"type", "array"},
+         {"description", "Every event of the record, in stream order"},
+         {"items", Object("An event as the feed carries it, with its inclusion path",
+                          {"event", "inclusion_path", "kid", "sig"},
+                          {{"event", {{"type", "object"}, {"description", "The CloudEvent"}}},
+                           {"inclusion_path", ArrayOf("Base64Hash", "Into the checkpoint's tree")},
+                           {"kid", String("Key ID, 8 hex digits")},
+                           {"sig", String("Ed25519 signature of the leaf hash, base64")}},
+                          true)}}},
+       {"format", {{"const", "sales-ledger-auditpack/1"}}},
+       {"keys",
+        {{"type", "array"},
+         {"items", {{"type", "string"}}},
+         {"description", "The verifier keys that signed an event or the checkpoint"}}},
+       {"subject", String("<kind>/<id>")}},
+      true);
+}
+
 void AddOperationSchemas(json::object& out) {
   out["PartitionProgress"] =
       Object("One partition's projection", {"partition", "applied", "lag"},
@@ -239,6 +296,7 @@ json::object HttpSchemas() {
   AddAppendSchemas(out);
   AddRecordSchemas(out);
   AddFeedSchemas(out);
+  AddProofSchemas(out);
   AddOperationSchemas(out);
   return out;
 }
@@ -259,7 +317,9 @@ json::object HttpResponses() {
           {"UnsupportedMediaType", ProblemResponse("The body is not application/json")},
           {"UnprocessableContent",
            ProblemResponse("The record's state forbids the event (an illegal transition)")},
-          {"ServiceUnavailable", std::move(unavailable)}};
+          {"ServiceUnavailable", std::move(unavailable)},
+          {"InternalServerError",
+           ProblemResponse("The stored data does not verify, or the server failed")}};
 }
 
 json::object HttpParameters() {

@@ -190,6 +190,79 @@ json::object GetRelated() {
   return op;
 }
 
+json::object GetAuditPack() {
+  json::object op = Operation(
+      "getAuditPack", "audit", "A record's audit pack",
+      "Every event of the record with its signature and RFC 9162 inclusion path into one "
+      "signed checkpoint, and the keys: one canonical JSON file that `ledgerctl verify-pack` "
+      "checks offline. A checkpoint is signed at once when none covers the last event yet "
+      "(a query node answers 503 instead). Verified by the server before it is sent.");
+  op["parameters"] = {ParamRef("Kind"), ParamRef("RecordId"), ParamRef("After")};
+  json::object responses{{"200", Json("The audit pack", "AuditPack")}};
+  AddRecordErrors(responses, "The record does not exist");
+  responses["500"] = ResponseRef("InternalServerError", "The stored data does not verify");
+  op["responses"] = std::move(responses);
+  return op;
+}
+
+json::object Partition(std::string_view in, std::string_view name) {
+  return Param(name, in, "A partition of the log", {{"type", "integer"}, {"minimum", 0}}, true);
+}
+
+json::object Size(std::string_view name, std::string_view description, bool required) {
+  return Param(name, "query", description, {{"type", "integer"}, {"minimum", 0}}, required);
+}
+
+json::object GetCheckpoint() {
+  json::object op = Operation(
+      "getCheckpoint", "audit", "A partition's signed checkpoint",
+      "A C2SP tlog-checkpoint in a C2SP signed note (Ed25519), byte for byte as the spec lays "
+      "it out: the latest, or the one kept at exactly ?size leaves. Served by the writer node.");
+  op["parameters"] = {Partition("path", "partition"),
+                      Size("size", "The tree size of a kept checkpoint", false)};
+  json::object text{{"text/plain; charset=utf-8", {{"schema", {{"type", "string"}}}}}};
+  json::object size_header{{"description", "The checkpoint's tree size"},
+                           {"schema", {{"type", "integer"}}}};
+  op["responses"] = {{"200",
+                      {{"description", "The signed note"},
+                       {"headers", {{"Ledger-Tree-Size", std::move(size_header)}}},
+                       {"content", std::move(text)}}},
+                     {"400", ResponseRef("BadRequest", "No such partition, or a bad size")},
+                     {"404", ResponseRef("NotFound", "No checkpoint yet, or none of that size")},
+                     {"503", ResponseRef("ServiceUnavailable", "A query node keeps no trees")}};
+  return op;
+}
+
+json::object GetInclusion() {
+  json::object op = Operation(
+      "getInclusionProof", "audit", "RFC 9162 inclusion proof of an event",
+      "The audit path of event seq in the tree of the partition's first size events (default: "
+      "the latest checkpoint's size). Verify it from the event's own leaf hash.");
+  op["parameters"] = {Partition("query", "partition"), Size("seq", "The event's ledgerseq", true),
+                      Size("size", "The tree size; default the latest checkpoint's", false)};
+  op["responses"] = {
+      {"200", Json("The proof", "InclusionProof")},
+      {"400", ResponseRef("BadRequest", "Every bad parameter; seq must be below size")},
+      {"404", ResponseRef("NotFound", "size beyond the stored tree, or no checkpoint covers seq")},
+      {"503", ResponseRef("ServiceUnavailable", "A query node keeps no trees")}};
+  return op;
+}
+
+json::object GetConsistency() {
+  json::object op = Operation(
+      "getConsistencyProof", "audit", "RFC 9162 consistency proof between two tree sizes",
+      "That the partition's tree of `from` events is a prefix of its tree of `to` (0 < from <= "
+      "to).");
+  op["parameters"] = {Partition("query", "partition"),
+                      Size("from", "The earlier tree size (at least 1)", true),
+                      Size("to", "The later tree size", true)};
+  op["responses"] = {{"200", Json("The proof", "ConsistencyProof")},
+                     {"400", ResponseRef("BadRequest", "Every bad parameter")},
+                     {"404", ResponseRef("NotFound", "to is beyond the stored tree")},
+                     {"503", ResponseRef("ServiceUnavailable", "A query node keeps no trees")}};
+  return op;
+}
+
 json::object Get(json::object operation) { return {{"get", std::move(operation)}}; }
 
 json::object Operations() {
@@ -221,7 +294,11 @@ json::object HttpPaths() {
                      {"/v1/records/{kind}", Get(ListRecords())},
                      {"/v1/records/{kind}/{id}", Get(GetRecord())},
                      {"/v1/records/{kind}/{id}/history", Get(GetHistory())},
-                     {"/v1/records/account/{id}/related", Get(GetRelated())}};
+                     {"/v1/records/account/{id}/related", Get(GetRelated())},
+                     {"/v1/records/{kind}/{id}/auditpack", Get(GetAuditPack())},
+                     {"/v1/checkpoints/{partition}", Get(GetCheckpoint())},
+                     {"/v1/proofs/inclusion", Get(GetInclusion())},
+                     {"/v1/proofs/consistency", Get(GetConsistency())}};
   for (auto& [path, item] : Operations()) paths[path] = item;
   return paths;
 }

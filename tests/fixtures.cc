@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -323,6 +324,30 @@ void RawLog::Delete(uint32_t partition, uint64_t ledgerseq) {
   rocksdb::Status s =
       log_->db()->Delete(wo, log_->events_cf(), ledger::EncodeLogKey(partition, ledgerseq));
   ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+std::string RawLog::GetState(ledger::StateTable table, const std::string& key) const {
+  std::string value;
+  rocksdb::Status s = log_->db()->Get(rocksdb::ReadOptions(), log_->state_cf(table), key, &value);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return value;
+}
+
+void RawLog::PutState(ledger::StateTable table, const std::string& key, const std::string& value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = log_->db()->Put(wo, log_->state_cf(table), key, value);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+void RawLog::ClearState(ledger::StateTable table) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      log_->db()->NewIterator(rocksdb::ReadOptions(), log_->state_cf(table)));
+  rocksdb::WriteBatch batch;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(log_->state_cf(table), it->key());
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  ASSERT_TRUE(log_->db()->Write(wo, &batch).ok());
 }
 
 std::optional<VerifyFailureLine> ParseVerifyFailure(const std::string& err) {

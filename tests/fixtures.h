@@ -125,6 +125,11 @@ class RawLog {
   void PutValue(uint32_t partition, uint64_t ledgerseq, const std::string& value);
   std::string GetValue(uint32_t partition, uint64_t ledgerseq) const;
   void Delete(uint32_t partition, uint64_t ledgerseq);
+  // The writer state beside the events (Merkle nodes, checkpoints), raw.
+  std::string GetState(ledger::StateTable table, const std::string& key) const;
+  void PutState(ledger::StateTable table, const std::string& key, const std::string& value);
+  // Deletes every entry of the table.
+  void ClearState(ledger::StateTable table);
 
  private:
   std::unique_ptr<ledger::EmbeddedLog> log_;

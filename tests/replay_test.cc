@@ -28,12 +28,22 @@ const std::vector<std::string> kQueries = {
     "/v1/records/product/PRD-MES-STD/history",
 };
 
+// The answers of the views. A history entry's `verification` is left out: it checks the
+// entry against the log and its latest checkpoint when read, so it moves on as the writer
+// signs checkpoints, whatever the views are.
 std::map<std::string, std::string> Answers(uint16_t port) {
   std::map<std::string, std::string> answers;
   for (const std::string& q : kQueries) {
     Reply r = Request(port, http::verb::get, q, "");
     EXPECT_EQ(r.status, 200) << q << "\n" << r.body;
-    answers[q] = r.body;
+    boost::json::object body = ParseObject(r.body, q);
+    if (auto* entries = body.if_contains("entries")) {
+      for (auto& e : entries->as_array()) {
+        EXPECT_NE(e.as_object().at("verification").as_object().at("status"), "failed") << q;
+        e.as_object().erase("verification");
+      }
+    }
+    answers[q] = boost::json::serialize(body);
   }
   return answers;
 }
