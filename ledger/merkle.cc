@@ -6,6 +6,26 @@
 namespace ledger {
 namespace {
 
+// Remembers the nodes one proof read. A proof's non-perfect right-edge ranges nest, so
+// computing each from scratch reads the same perfect nodes again, O(log² n) reads in
+// all; with this, each distinct node is read once: O(log n) reads from the store.
+class CachedNodes final : public MerkleNodes {
+ public:
+  explicit CachedNodes(const MerkleNodes& nodes) : nodes_(nodes) {}
+  Result<Hash> Node(uint32_t level, uint64_t index) const override {
+    for (const MerkleNode& n : cache_) {
+      if (n.level == level && n.index == index) return n.hash;
+    }
+    auto hash = nodes_.Node(level, index);
+    if (hash.ok()) cache_.push_back({level, index, *hash});
+    return hash;
+  }
+
+ private:
+  const MerkleNodes& nodes_;
+  mutable std::vector<MerkleNode> cache_;  // a few dozen at most: a linear scan wins
+};
+
 // The largest power of two below n (n >= 2).
 uint64_t SplitOf(uint64_t n) { return std::bit_floor(n - 1); }
 
@@ -99,7 +119,7 @@ Result<Hash> RangeHash(const MerkleNodes& nodes, uint64_t begin, uint64_t end) {
 
 Result<Hash> RootHash(const MerkleNodes& nodes, uint64_t size) {
   if (size == 0) return Sha256("");
-  return RangeHash(nodes, 0, size);
+  return RangeHash(CachedNodes(nodes), 0, size);
 }
 
 Result<std::vector<Hash>> InclusionProof(const MerkleNodes& nodes, uint64_t index, uint64_t size) {
@@ -108,7 +128,7 @@ Result<std::vector<Hash>> InclusionProof(const MerkleNodes& nodes, uint64_t inde
                            std::to_string(size));
   }
   std::vector<Hash> out;
-  if (Status s = PathOf(nodes, index, 0, size, out); !s.ok()) return s;
+  if (Status s = PathOf(CachedNodes(nodes), index, 0, size, out); !s.ok()) return s;
   return out;
 }
 
@@ -119,7 +139,7 @@ Result<std::vector<Hash>> ConsistencyProof(const MerkleNodes& nodes, uint64_t fi
                            std::to_string(first) + " and " + std::to_string(second));
   }
   std::vector<Hash> out;
-  if (Status s = SubProof(nodes, first, 0, second, true, out); !s.ok()) return s;
+  if (Status s = SubProof(CachedNodes(nodes), first, 0, second, true, out); !s.ok()) return s;
   return out;
 }
 
