@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "ingest/access_log.h"
 #include "ingest/proofs_api.h"
 #include "ingest/records_api.h"
 #include "ledger/crypto.h"
@@ -156,16 +157,48 @@ Response Problem(unsigned version, bool keep_alive, http::status status, std::st
   return res;
 }
 
+std::string ActorOf(const Request& req) {
+  // TODO(issue 6): the actor comes from the caller's token; until then, from a header.
+  auto header = req["Ledger-Actor"];
+  return header.empty() ? "user:anonymous" : std::string(header);
+}
+
 void Api::Handle(const Request& req, Respond respond) const {
   metrics_.RecordRequest();
-  if (proofs_ != nullptr) {
-    if (auto res = proofs_->Handle(req)) return respond(std::move(*res));
-  }
-  if (records_ != nullptr) {
-    if (auto res = records_->Handle(req)) return respond(std::move(*res));
-  }
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
+  std::optional<Response> read;
+  if (proofs_ != nullptr) read = proofs_->Handle(req);
+  if (!read && records_ != nullptr) read = records_->Handle(req);
+  if (read) {
+    std::optional<AccessEntry> entry;
+    if (access_ != nullptr && req.method() == http::verb::get)
+      entry = AccessLog::RecordedRead(target);
+    if (!entry) return respond(std::move(*read));
+    // The read is answered only once its access-log entry is durable.
+    entry->actor = ActorOf(req);
+    entry->status = read->result_int();
+    return access_->Record(*entry, [this, res = std::move(*read),
+                                    respond = std::move(respond)](ledger::Status s) mutable {
+      if (s.ok()) return respond(std::move(res));
+      metrics_.RecordReject(ledger::Code::kUnavailable);
+      Response refused = Problem(
+          res.version(), res.keep_alive(), http::status::service_unavailable,
+          http::obsolete_reason(http::status::service_unavailable),
+          ledger::Status::Unavailable("the access log cannot record this read, so it is not "
+                                      "answered: " +
+                                      s.message()));
+      refused.set(http::field::retry_after, "1");
+      respond(std::move(refused));
+    });
+  }
+  if (path == "/v1/access" && access_ != nullptr) {
+    if (req.method() == http::verb::get) return respond(access_->Query(req));
+    Response res = Problem(req.version(), req.keep_alive(), http::status::method_not_allowed,
+                           "Method not allowed", ledger::Status::Invalid("read with GET"));
+    res.set(http::field::allow, "GET");
+    return respond(std::move(res));
+  }
   if (path == "/healthz" && req.method() == http::verb::get) {
     return respond(JsonResponse(req, http::status::ok, {{"status", "ok"}}));
   }
@@ -264,9 +297,7 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
     return respond(Problem(version, keep_alive, http::status::bad_request,
                            http::obsolete_reason(http::status::bad_request), commands.status()));
   }
-  // TODO(issue 6): the actor comes from the caller's token; until then, from a header.
-  auto actor_header = req["Ledger-Actor"];
-  std::string actor = actor_header.empty() ? "user:anonymous" : std::string(actor_header);
+  std::string actor = ActorOf(req);
   writer_->AppendAsync(
       std::move(*commands), std::move(actor),
       [this, version, keep_alive, start = std::chrono::steady_clock::now(),

@@ -29,6 +29,7 @@ struct ApiLimits {
 
 class RecordsApi;
 class ProofsApi;
+class AccessLog;
 
 class Api {
  public:
@@ -47,6 +48,9 @@ class Api {
   void AttachRecords(const RecordsApi* records) { records_ = records; }
   // Adds the checkpoint, proof and audit pack routes; before serving.
   void AttachProofs(const ProofsApi* proofs) { proofs_ = proofs; }
+  // Records every read of records, history and audit packs before answering it, and
+  // serves GET /v1/access; before serving.
+  void AttachAccessLog(const AccessLog* access) { access_ = access; }
 
   const ApiLimits& limits() const { return limits_; }
   const ledger::EventLog& log() const { return log_; }
@@ -70,6 +74,7 @@ class Api {
   mutable Metrics metrics_;
   const RecordsApi* records_ = nullptr;
   const ProofsApi* proofs_ = nullptr;
+  const AccessLog* access_ = nullptr;
   const ledger::Keyring& keys_;
   ApiLimits limits_;
 };
@@ -81,5 +86,9 @@ Response JsonResponse(const Request& request, http::status status, const boost::
 Response Problem(unsigned version, bool keep_alive, http::status status, std::string_view title,
                  const ledger::Status& detail);
 http::status HttpStatus(ledger::Code code);
+
+// Who sent the request: until tokens exist (issue 6), the Ledger-Actor header, or
+// "user:anonymous".
+std::string ActorOf(const Request& request);
 
 }  // namespace ingest

@@ -187,7 +187,7 @@ Response ProofsApi::Consistency(const Request& req) const {
 
 Response ProofsApi::AuditPack(const Request& req, const std::string& subject) const {
   const std::shared_ptr<const projections::Generation> g = views_.Current();
-  Query q(TargetOf(req), {"after"});
+  Query q(TargetOf(req), {"after", "purpose"});
   const auto after = q.Positions(g->store->partitions());
   if (!q.Status().ok()) return Fail(req, q.Status());
   if (auto s = WaitForPositions(*g, after, options_.read_wait); !s.ok()) return Fail(req, s);

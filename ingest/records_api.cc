@@ -87,7 +87,7 @@ std::optional<Response> RecordsApi::Handle(const Request& req) const {
 
 Response RecordsApi::Record(const Request& req, const Generation& g,
                             const std::string& subject) const {
-  Query q(TargetOf(req), {"asof", "asof_business", "after"});
+  Query q(TargetOf(req), {"asof", "asof_business", "after", "purpose"});
   auto asof = q.Time("asof");
   auto asof_business = q.Time("asof_business");
   if (asof && asof_business)
@@ -117,7 +117,7 @@ Response RecordsApi::Record(const Request& req, const Generation& g,
 
 Response RecordsApi::History(const Request& req, const Generation& g,
                              const std::string& subject) const {
-  Query q(TargetOf(req), {"after_version", "limit", "after"});
+  Query q(TargetOf(req), {"after_version", "limit", "after", "purpose"});
   uint64_t after_version = q.Number("after_version", UINT32_MAX);
   uint64_t limit = q.Number("limit", projections::kHistoryLimitMax);
   const auto after = q.Positions(g.store->partitions());
@@ -138,8 +138,8 @@ Response RecordsApi::History(const Request& req, const Generation& g,
 }
 
 Response RecordsApi::List(const Request& req, const Generation& g, const std::string& kind) const {
-  Query q(TargetOf(req),
-          {"owner", "stage", "status", "account", "updated_since", "limit", "cursor", "after"});
+  Query q(TargetOf(req), {"owner", "stage", "status", "account", "updated_since", "limit", "cursor",
+                          "after", "purpose"});
   projections::ListFilter filter{q.Get("owner"), q.Get("stage"), q.Get("status"), q.Get("account"),
                                  q.Time("updated_since")};
   uint64_t limit = q.Number("limit", projections::kListLimitMax);
@@ -156,7 +156,7 @@ Response RecordsApi::List(const Request& req, const Generation& g, const std::st
 }
 
 Response RecordsApi::Related(const Request& req, const Generation& g, const std::string& id) const {
-  Query q(TargetOf(req), {"limit", "after"});
+  Query q(TargetOf(req), {"limit", "after", "purpose"});
   uint64_t limit = q.Number("limit", projections::kListLimitMax);
   const auto after = q.Positions(g.store->partitions());
   if (!q.Status().ok()) return Fail(req, q.Status());

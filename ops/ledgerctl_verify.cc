@@ -124,10 +124,10 @@ int VerifyOpened(const ledger::EventLog& log, const ledger::Keyring& keys,
   return kExitOk;
 }
 
-int VerifyData(const fs::path& data, const ledger::Keyring& keys,
+int VerifyData(const fs::path& log_dir, const ledger::Keyring& keys,
                const ledger::VerifyOptions& options) {
   const auto start = Clock::now();
-  auto log = ledger::EmbeddedLog::Open(LogDir(data), {.read_only = true});
+  auto log = ledger::EmbeddedLog::Open(log_dir, {.read_only = true});
   if (!log.ok()) return Fail(kCommand, log.status());
   return VerifyOpened(**log, keys, options, start, false);
 }
@@ -270,6 +270,7 @@ int RunVerify(const std::vector<std::string>& args) {
       "trusted verifier keys, one a line (default DIR/keys/ledger.vkeys; required with --ndjson)");
   add("partitions", po::value<uint32_t>()->default_value(ledger::kPartitionsDefault),
       "with --ndjson: the ledger's partition count, to check each subject's placement");
+  add("access", "with --data: verify the access log (DIR/access, keys DIR/access-keys/) instead");
   add("no-signatures", "check the hash chains only, not the Ed25519 signatures");
   add("threads", po::value<unsigned>()->default_value(0),
       "threads checking signatures (0 = one per core)");
@@ -306,12 +307,19 @@ int RunVerify(const std::vector<std::string>& args) {
   const ledger::VerifyOptions verify{.signatures = vm.count("no-signatures") == 0,
                                      .threads = threads};
 
-  if (vm.count("data") && !fs::is_directory(LogDir(vm["data"].as<std::string>()))) {
-    return Fail(kCommand, "no event log at " + LogDir(vm["data"].as<std::string>()).string(),
-                kExitUsage);
+  const bool access = vm.count("access") > 0;
+  if (access && !vm.count("data")) return Fail(kCommand, "--access needs --data DIR", kExitUsage);
+  fs::path log_dir;
+  if (vm.count("data")) {
+    const fs::path data = vm["data"].as<std::string>();
+    log_dir = access ? data / "access" : LogDir(data);
+    if (!fs::is_directory(log_dir))
+      return Fail(kCommand, "no event log at " + log_dir.string(), kExitUsage);
   }
-  const fs::path vkeys = vm.count("vkeys") ? fs::path(vm["vkeys"].as<std::string>())
-                                           : VerifierKeysFile(vm["data"].as<std::string>());
+  const fs::path vkeys =
+      vm.count("vkeys") ? fs::path(vm["vkeys"].as<std::string>())
+      : access          ? fs::path(vm["data"].as<std::string>()) / "access-keys" / "ledger.vkeys"
+                        : VerifierKeysFile(vm["data"].as<std::string>());
   if (!fs::is_regular_file(vkeys))
     return Fail(kCommand, "no verifier keys file " + vkeys.string(), kExitUsage);
   auto keys = ledger::LoadVerifierKeys(vkeys);
@@ -319,7 +327,7 @@ int RunVerify(const std::vector<std::string>& args) {
   if (keys->keys().empty())
     return Fail(kCommand, vkeys.string() + " lists no verifier keys", kExitUsage);
 
-  if (vm.count("data")) return VerifyData(vm["data"].as<std::string>(), *keys, verify);
+  if (vm.count("data")) return VerifyData(log_dir, *keys, verify);
   if (vm.count("kafka-brokers")) return VerifyKafka(vm, *keys, verify);
   return VerifyFeed(vm["ndjson"].as<std::string>(), partitions, *keys, verify);
 }

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <optional>
 
+#include "ingest/access_log.h"
 #include "ingest/api.h"
 #include "ingest/http_server.h"
 #include "ingest/proofs_api.h"
@@ -208,6 +209,13 @@ int main(int argc, char** argv) {
   ingest::RecordsApi records(**views, {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
   ingest::Api api(writer.get(), *log, *keyring, {.body_bytes_max = c.body_bytes_max});
   api.AttachRecords(&records);
+  // Every read of records is recorded in this node's access log, signed with its own
+  // access key (a query node has no ledger key, and readers must not trust it for events).
+  auto access_key = ledger::LoadOrCreateKey(c.data / "access-keys", c.name + "-access");
+  if (!access_key.ok()) return Fail("cannot load the access log's key", access_key.status());
+  auto access = ingest::AccessLog::Open(c.data / "access", *access_key, c.name + "/access");
+  if (!access.ok()) return Fail("cannot open the access log", access.status());
+  api.AttachAccessLog(access->get());
   const ingest::ProofsApi proofs(*log, *keyring, **views, writer.get(),
                                  {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
   api.AttachProofs(&proofs);
@@ -233,6 +241,7 @@ int main(int argc, char** argv) {
   std::printf("ledgerd: %s received; finishing in-flight appends\n",
               signal == SIGTERM ? "SIGTERM" : "SIGINT");
   if (writer) writer->Close();  // answers everything queued (after it is durable)
+  (*access)->Close();           // and every read waiting for its access-log entry
   (*server)->Stop();            // sends those answers, then closes connections
   (*views)->Stop();
   if (embedded != nullptr) embedded->Close();

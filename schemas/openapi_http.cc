@@ -258,6 +258,27 @@ void AddProofSchemas(json::object& out) {
       true);
 }
 
+void AddAccessSchemas(json::object& out) {
+  out["AccessEntry"] =
+      Object("One recorded read",
+             {"time", "actor", "id", "ledgerseq", "hash", "resource", "subject", "purpose", "query",
+              "status"},
+             {{"time", Time("When it was recorded (before the answer was sent)")},
+              {"actor", String("Who read")},
+              {"id", String("The access event's id")},
+              {"ledgerseq", Integer("Its position in the access log")},
+              {"hash", RefTo("Hash")},
+              {"resource", {{"enum", {"record", "history", "list", "related", "auditpack"}}}},
+              {"subject", String("The record read (<kind>/<id>); for a list, its kind")},
+              {"purpose", String("Why, as the reader stated it (?purpose=); empty when not given")},
+              {"query", String("The request's query string, as sent")},
+              {"status", Integer("The HTTP status of the answer", 100)}});
+  out["AccessPage"] =
+      Object("A page of recorded reads, oldest first", {"entries"},
+             {{"entries", ArrayOf("AccessEntry", "The matching reads")},
+              {"next", Integer("Pass as ?after= for the next page; absent at the end")}});
+}
+
 void AddOperationSchemas(json::object& out) {
   out["PartitionProgress"] =
       Object("One partition's projection", {"partition", "applied", "lag"},
@@ -297,6 +318,7 @@ json::object HttpSchemas() {
   AddRecordSchemas(out);
   AddFeedSchemas(out);
   AddProofSchemas(out);
+  AddAccessSchemas(out);
   AddOperationSchemas(out);
   return out;
 }
@@ -343,7 +365,16 @@ json::object HttpParameters() {
        "appended."},
       {"schema", {{"type", "string"}, {"pattern", "^[0-9]+:[0-9]+(?:,[0-9]+:[0-9]+)*$"}}},
       {"example", "2:41,3:17"}};
-  return {{"Kind", std::move(kind)}, {"RecordId", std::move(id)}, {"After", std::move(after)}};
+  json::object purpose{{"name", "purpose"},
+                       {"in", "query"},
+                       {"description",
+                        "Why the record is read, kept in the access log with the read (GET "
+                        "/v1/access)"},
+                       {"schema", {{"type", "string"}}}};
+  return {{"Kind", std::move(kind)},
+          {"RecordId", std::move(id)},
+          {"After", std::move(after)},
+          {"Purpose", std::move(purpose)}};
 }
 
 }  // namespace schemas::openapi

@@ -135,7 +135,8 @@ json::object ListRecords() {
                             {{"type", "string"}, {"format", "date-time"}}),
                       Query("limit", "Records per page", Limit(kListLimitDefault, kListLimitMax)),
                       Query("cursor", "The cursor of the previous page", {{"type", "string"}}),
-                      ParamRef("After")};
+                      ParamRef("After"),
+                      ParamRef("Purpose")};
   json::object responses{{"200", Json("A page of records", "RecordList")}};
   AddRecordErrors(responses, "");
   op["responses"] = std::move(responses);
@@ -149,11 +150,13 @@ json::object GetRecord() {
                 "asof_business: the state folded from the events that happened (occurredat) by "
                 "then, in stream order. Not both.");
   op["parameters"] = {
-      ParamRef("Kind"), ParamRef("RecordId"),
+      ParamRef("Kind"),
+      ParamRef("RecordId"),
       Query("asof", "Recorded time, RFC 3339", {{"type", "string"}, {"format", "date-time"}}),
       Query("asof_business", "Business time, RFC 3339",
             {{"type", "string"}, {"format", "date-time"}}),
-      ParamRef("After")};
+      ParamRef("After"),
+      ParamRef("Purpose")};
   json::object responses{{"200", Json("The record", "Record")}};
   AddRecordErrors(responses, "The record does not exist (or did not yet at that time)");
   op["responses"] = std::move(responses);
@@ -164,11 +167,13 @@ json::object GetHistory() {
   json::object op = Operation("getRecordHistory", "records", "A record's audit trail",
                               "Oldest first, field-level changes per event, paged by version.");
   op["parameters"] = {
-      ParamRef("Kind"), ParamRef("RecordId"),
+      ParamRef("Kind"),
+      ParamRef("RecordId"),
       Query("after_version", "Entries after this version (the previous page's next)",
             {{"type", "integer"}, {"minimum", 0}, {"maximum", kVersionMax}, {"default", 0}}),
       Query("limit", "Entries per page", Limit(kHistoryLimitMax, kHistoryLimitMax)),
-      ParamRef("After")};
+      ParamRef("After"),
+      ParamRef("Purpose")};
   json::object responses{{"200", Json("A page of history", "HistoryPage")}};
   AddRecordErrors(responses, "The record does not exist");
   op["responses"] = std::move(responses);
@@ -183,7 +188,7 @@ json::object GetRelated() {
   op["parameters"] = {
       ParamRef("RecordId"),
       Query("limit", "Records of each kind", Limit(kListLimitDefault, kListLimitMax)),
-      ParamRef("After")};
+      ParamRef("After"), ParamRef("Purpose")};
   json::object responses{{"200", Json("The account and its records", "Related")}};
   AddRecordErrors(responses, "The account does not exist");
   op["responses"] = std::move(responses);
@@ -197,7 +202,8 @@ json::object GetAuditPack() {
       "signed checkpoint, and the keys: one canonical JSON file that `ledgerctl verify-pack` "
       "checks offline. A checkpoint is signed at once when none covers the last event yet "
       "(a query node answers 503 instead). Verified by the server before it is sent.");
-  op["parameters"] = {ParamRef("Kind"), ParamRef("RecordId"), ParamRef("After")};
+  op["parameters"] = {ParamRef("Kind"), ParamRef("RecordId"), ParamRef("After"),
+                      ParamRef("Purpose")};
   json::object responses{{"200", Json("The audit pack", "AuditPack")}};
   AddRecordErrors(responses, "The record does not exist");
   responses["500"] = ResponseRef("InternalServerError", "The stored data does not verify");
@@ -263,6 +269,24 @@ json::object GetConsistency() {
   return op;
 }
 
+json::object GetAccess() {
+  json::object op = Operation(
+      "getAccessLog", "audit", "Recorded reads",
+      "Every read of a record, its history, a list or an audit pack, oldest first, recorded "
+      "(and durable) before it was answered. Reads of this log are not recorded.");
+  op["parameters"] = {
+      Query("subject", "Only reads of this record (<kind>/<id>, or a kind for lists)",
+            {{"type", "string"}}),
+      Query("actor", "Only reads by this actor", {{"type", "string"}}),
+      Query("since", "Only reads recorded at or after this time",
+            {{"type", "string"}, {"format", "date-time"}}),
+      Query("limit", "Entries per page", Limit(100, 1000)),
+      Query("after", "The next of the previous page", {{"type", "integer"}, {"minimum", 0}})};
+  op["responses"] = {{"200", Json("A page of recorded reads", "AccessPage")},
+                     {"400", ResponseRef("BadRequest", "Every bad parameter")}};
+  return op;
+}
+
 json::object Get(json::object operation) { return {{"get", std::move(operation)}}; }
 
 json::object Operations() {
@@ -298,7 +322,8 @@ json::object HttpPaths() {
                      {"/v1/records/{kind}/{id}/auditpack", Get(GetAuditPack())},
                      {"/v1/checkpoints/{partition}", Get(GetCheckpoint())},
                      {"/v1/proofs/inclusion", Get(GetInclusion())},
-                     {"/v1/proofs/consistency", Get(GetConsistency())}};
+                     {"/v1/proofs/consistency", Get(GetConsistency())},
+                     {"/v1/access", Get(GetAccess())}};
   for (auto& [path, item] : Operations()) paths[path] = item;
   return paths;
 }
