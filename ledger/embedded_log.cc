@@ -204,6 +204,22 @@ Result<std::optional<std::string>> EmbeddedLog::GetState(StateTable table,
   return std::optional<std::string>(std::move(value));
 }
 
+Result<std::vector<std::optional<std::string>>> EmbeddedLog::GetStates(
+    StateTable table, std::span<const std::string> keys) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), state_cf(table), keys.size(), slices.data(), values.data(),
+                statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "cannot read writer state");
+    out[i] = values[i].ToString();
+  }
+  return out;
+}
+
 Result<std::optional<StateEntry>> EmbeddedLog::FloorState(StateTable table,
                                                           const std::string& prefix,
                                                           const std::string& key) const {

@@ -53,6 +53,8 @@ class EmbeddedLog final : public EventLog {
   uint64_t ApproximateBytes() const override;
   Result<std::optional<std::string>> GetState(StateTable table,
                                               const std::string& key) const override;
+  Result<std::vector<std::optional<std::string>>> GetStates(
+      StateTable table, std::span<const std::string> keys) const override;
   Result<std::optional<StateEntry>> FloorState(StateTable table, const std::string& prefix,
                                                const std::string& key) const override;
   Status KeepState(std::span<const StateWrite> state) override;

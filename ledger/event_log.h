@@ -79,6 +79,19 @@ class EventLog {
   virtual Result<std::optional<std::string>> GetState(StateTable table,
                                                       const std::string& key) const = 0;
 
+  // The values of many keys of `table` at once, in order (nullopt for an absent key); the
+  // default reads them one by one.
+  virtual Result<std::vector<std::optional<std::string>>> GetStates(
+      StateTable table, std::span<const std::string> keys) const {
+    std::vector<std::optional<std::string>> out;
+    for (const std::string& key : keys) {
+      auto v = GetState(table, key);
+      if (!v.ok()) return v.status();
+      out.push_back(std::move(v).value());
+    }
+    return out;
+  }
+
   // The entry of `table` with the greatest key that starts with `prefix` and is not
   // greater than `key` (bytewise); nullopt when there is none.
   virtual Result<std::optional<StateEntry>> FloorState(StateTable table, const std::string& prefix,

@@ -1,5 +1,6 @@
 #include "ledger/merkle.h"
 
+#include <algorithm>
 #include <bit>
 #include <optional>
 
@@ -20,11 +21,48 @@ class CachedNodes final : public MerkleNodes {
     if (hash.ok()) cache_.push_back({level, index, *hash});
     return hash;
   }
+  // Reads `ids` in one batch into the cache.
+  Status Prefetch(std::span<const MerkleNodeId> ids) {
+    auto hashes = nodes_.Nodes(ids);
+    if (!hashes.ok()) return hashes.status();
+    for (size_t i = 0; i < ids.size(); ++i)
+      cache_.push_back({ids[i].level, ids[i].index, (*hashes)[i]});
+    return Status::Ok();
+  }
 
  private:
   const MerkleNodes& nodes_;
   mutable std::vector<MerkleNode> cache_;  // a few dozen at most: a linear scan wins
 };
+
+// Answers every node with zeros and notes which were asked for, once each: what a
+// computation will read, found by running it (which nodes it reads depends only on the
+// indexes and sizes, never on the hashes).
+class PlannedNodes final : public MerkleNodes {
+ public:
+  Result<Hash> Node(uint32_t level, uint64_t index) const override {
+    const MerkleNodeId id{level, index};
+    if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) ids_.push_back(id);
+    return Hash{};
+  }
+  const std::vector<MerkleNodeId>& ids() const { return ids_; }
+
+ private:
+  mutable std::vector<MerkleNodeId> ids_;
+};
+
+// Runs `compute` over `nodes` reading each node once: in one batch when the store
+// batches reads, else as the computation asks.
+template <class Compute>
+auto ReadingOnce(const MerkleNodes& nodes, Compute compute) -> decltype(compute(nodes)) {
+  CachedNodes cached(nodes);
+  if (nodes.batches()) {
+    PlannedNodes plan;
+    (void)compute(plan);
+    if (Status s = cached.Prefetch(plan.ids()); !s.ok()) return s;
+  }
+  return compute(cached);
+}
 
 // The largest power of two below n (n >= 2).
 uint64_t SplitOf(uint64_t n) { return std::bit_floor(n - 1); }
@@ -88,6 +126,17 @@ std::optional<bool> ProofHashGoesLeft(uint64_t& fn, uint64_t& sn) {
 
 }  // namespace
 
+Result<std::vector<Hash>> MerkleNodes::Nodes(std::span<const MerkleNodeId> ids) const {
+  std::vector<Hash> out;
+  out.reserve(ids.size());
+  for (const MerkleNodeId& id : ids) {
+    auto h = Node(id.level, id.index);
+    if (!h.ok()) return h.status();
+    out.push_back(*h);
+  }
+  return out;
+}
+
 Result<std::vector<MerkleNode>> NodesCompletedBy(const MerkleNodes& nodes, uint64_t index,
                                                  const Hash& leaf) {
   std::vector<MerkleNode> out{{0, index, leaf}};
@@ -119,7 +168,7 @@ Result<Hash> RangeHash(const MerkleNodes& nodes, uint64_t begin, uint64_t end) {
 
 Result<Hash> RootHash(const MerkleNodes& nodes, uint64_t size) {
   if (size == 0) return Sha256("");
-  return RangeHash(CachedNodes(nodes), 0, size);
+  return ReadingOnce(nodes, [&](const MerkleNodes& n) { return RangeHash(n, 0, size); });
 }
 
 Result<std::vector<Hash>> InclusionProof(const MerkleNodes& nodes, uint64_t index, uint64_t size) {
@@ -127,9 +176,11 @@ Result<std::vector<Hash>> InclusionProof(const MerkleNodes& nodes, uint64_t inde
     return Status::Invalid("leaf " + std::to_string(index) + " is not in a tree of " +
                            std::to_string(size));
   }
-  std::vector<Hash> out;
-  if (Status s = PathOf(CachedNodes(nodes), index, 0, size, out); !s.ok()) return s;
-  return out;
+  return ReadingOnce(nodes, [&](const MerkleNodes& n) -> Result<std::vector<Hash>> {
+    std::vector<Hash> out;
+    if (Status s = PathOf(n, index, 0, size, out); !s.ok()) return s;
+    return out;
+  });
 }
 
 Result<std::vector<Hash>> ConsistencyProof(const MerkleNodes& nodes, uint64_t first,
@@ -138,9 +189,11 @@ Result<std::vector<Hash>> ConsistencyProof(const MerkleNodes& nodes, uint64_t fi
     return Status::Invalid("a consistency proof needs 0 < first <= second, not " +
                            std::to_string(first) + " and " + std::to_string(second));
   }
-  std::vector<Hash> out;
-  if (Status s = SubProof(CachedNodes(nodes), first, 0, second, true, out); !s.ok()) return s;
-  return out;
+  return ReadingOnce(nodes, [&](const MerkleNodes& n) -> Result<std::vector<Hash>> {
+    std::vector<Hash> out;
+    if (Status s = SubProof(n, first, 0, second, true, out); !s.ok()) return s;
+    return out;
+  });
 }
 
 bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf, std::span<const Hash> proof,

@@ -21,12 +21,24 @@
 
 namespace ledger {
 
+struct MerkleNodeId {
+  uint32_t level = 0;
+  uint64_t index = 0;
+  bool operator==(const MerkleNodeId&) const = default;
+};
+
 // Where the perfect subtree hashes are read from (a RocksDB column family, memory).
 class MerkleNodes {
  public:
   virtual ~MerkleNodes() = default;
   // The hash of perfect node (level, index); kNotFound when it is not complete.
   virtual Result<Hash> Node(uint32_t level, uint64_t index) const = 0;
+  // Whether reading many nodes at once (Nodes) is cheaper than one by one: then the
+  // proofs first work out every node they need (it depends only on the sizes) and read
+  // them in one batch.
+  virtual bool batches() const { return false; }
+  // The nodes `ids`, in order; kNotFound for the first that is not complete.
+  virtual Result<std::vector<Hash>> Nodes(std::span<const MerkleNodeId> ids) const;
 };
 
 struct MerkleNode {

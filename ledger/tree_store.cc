@@ -38,16 +38,43 @@ void AddMerkleWrites(uint32_t partition, std::span<const MerkleNode> nodes,
   }
 }
 
+namespace {
+
+Result<Hash> NodeFromValue(const std::optional<std::string>& value, uint32_t partition,
+                           uint32_t level, uint64_t index) {
+  const auto where = [&] {
+    return "Merkle node " + std::to_string(level) + "/" + std::to_string(index) + " of partition " +
+           std::to_string(partition);
+  };
+  if (!value) return Status::NotFound(where() + " is not stored");
+  if (value->size() != sizeof(Hash)) return Status::Corruption(where() + " is not 32 bytes");
+  Hash h;
+  std::copy(value->begin(), value->end(), reinterpret_cast<char*>(h.data()));
+  return h;
+}
+
+}  // namespace
+
 Result<Hash> LogMerkleNodes::Node(uint32_t level, uint64_t index) const {
   auto value = log_.GetState(StateTable::kMerkle, MerkleStateKey(partition_, level, index));
   if (!value.ok()) return value.status();
-  const std::string where = "Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
-                            " of partition " + std::to_string(partition_);
-  if (!value->has_value()) return Status::NotFound(where + " is not stored");
-  if ((*value)->size() != sizeof(Hash)) return Status::Corruption(where + " is not 32 bytes");
-  Hash h;
-  std::copy((*value)->begin(), (*value)->end(), reinterpret_cast<char*>(h.data()));
-  return h;
+  return NodeFromValue(*value, partition_, level, index);
+}
+
+Result<std::vector<Hash>> LogMerkleNodes::Nodes(std::span<const MerkleNodeId> ids) const {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const MerkleNodeId& id : ids) keys.push_back(MerkleStateKey(partition_, id.level, id.index));
+  auto values = log_.GetStates(StateTable::kMerkle, keys);
+  if (!values.ok()) return values.status();
+  std::vector<Hash> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto h = NodeFromValue((*values)[i], partition_, ids[i].level, ids[i].index);
+    if (!h.ok()) return h.status();
+    out.push_back(*h);
+  }
+  return out;
 }
 
 Result<bool> TreeStoredTo(const EventLog& log, uint32_t partition, uint64_t size) {

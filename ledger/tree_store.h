@@ -35,6 +35,8 @@ class LogMerkleNodes final : public MerkleNodes {
  public:
   LogMerkleNodes(const EventLog& log, uint32_t partition) : log_(log), partition_(partition) {}
   Result<Hash> Node(uint32_t level, uint64_t index) const override;
+  bool batches() const override { return true; }
+  Result<std::vector<Hash>> Nodes(std::span<const MerkleNodeId> ids) const override;
 
  private:
   const EventLog& log_;
