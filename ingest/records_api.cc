@@ -45,6 +45,8 @@ json::object EntryJson(const projections::HistoryEntry& e) {
                  {"hash", e.hash},           {"changes", std::move(changes)}};
   if (!e.correlationid.empty()) o["correlationid"] = e.correlationid;
   if (!e.causationid.empty()) o["causationid"] = e.causationid;
+  if (!e.retracted_by.empty())
+    o["retracted"] = {{"by", e.retracted_by}, {"reason", e.retraction_reason}};
   return o;
 }
 

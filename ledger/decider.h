@@ -55,6 +55,15 @@ class Decider {
   // when the writer rebuilds its state from the log; must be deterministic and must not
   // fail (the log is the truth).
   virtual void Apply(const Event& event, DecisionContext& ctx) const = 0;
+
+  // Why `target`, a recorded event, may not be retracted (kRetractionType); nullopt when
+  // it may. A retraction never changes decision state, so a decider must refuse events
+  // whose effect its rules depend on (a record's creation, a lifecycle transition):
+  // those are corrected with domain events instead.
+  virtual std::optional<std::string> Unretractable(const Event& target) const {
+    (void)target;
+    return std::nullopt;
+  }
 };
 
 // A decider that accepts every command: for tests of the ledger alone.

@@ -22,6 +22,12 @@ inline constexpr std::string_view kDataContentType = "application/json";
 inline constexpr size_t kTypeBytesMax = 64;
 inline constexpr size_t kSubjectBytesMax = 160;
 inline constexpr size_t kIdBytesMax = 128;
+
+// A retraction: an erroneous event is never deleted; this event, on the same subject,
+// with data {"event": "<the erroneous event's id>", "reason": "<why>"}, makes the read
+// models ignore its effect (docs/FORMAT.md §1a). Checked by the writer for any domain.
+inline constexpr std::string_view kRetractionType = "event.retracted";
+inline constexpr size_t kRetractionReasonBytesMax = 2000;
 inline constexpr size_t kActorBytesMax = 160;
 inline constexpr size_t kCorrelationBytesMax = 128;
 inline constexpr size_t kEventBytesMax = 256 * 1024;  // canonical bytes of one event

@@ -147,9 +147,9 @@ TEST_F(TreeStoreTest, CheckpointsAreSignedEveryNEventsAndAtCloseAndVerify) {
 
 TEST_F(TreeStoreTest, NoEventWaitsLongerThanTheIntervalForACheckpoint) {
   Open({.checkpoint_events = 1'000'000, .checkpoint_interval = std::chrono::milliseconds(20)});
-  auto r = writer_->Append({MakeCommand("account.touched", "account/X"),
-                            MakeCommand("account.touched", "account/X")},
-                           "user:a");
+  auto r = writer_->Append(
+      {MakeCommand("account.touched", "account/X"), MakeCommand("account.touched", "account/X")},
+      "user:a");
   ASSERT_TRUE(r.ok());
   const uint32_t p = r->front().partition;
   // Nothing else is appended: the interval alone must bring the checkpoint.

@@ -114,6 +114,39 @@ std::string NewUuidV7(Micros now) {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
+// The idempotency index also notes retracted events, under a key no event id can be
+// (ids are visible ASCII without spaces).
+std::string RetractedKey(std::string_view id) { return "retracted " + std::string(id); }
+
+std::string RetractionTarget(const Event& e) {
+  const boost::json::value* v = e.data.if_contains("event");
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : "";
+}
+
+// The shape of a retraction command: data {"event": id, "reason": text}, nothing else.
+std::vector<Violation> ValidateRetraction(const Command& c) {
+  std::vector<Violation> out;
+  const boost::json::value* event = c.data.if_contains("event");
+  const boost::json::value* reason = c.data.if_contains("reason");
+  if (event == nullptr || !event->is_string() || event->get_string().empty() ||
+      event->get_string().size() > kIdBytesMax) {
+    out.push_back({"/data/event", "must be the id of the event to retract (1 to " +
+                                      std::to_string(kIdBytesMax) + " bytes)"});
+  }
+  if (reason == nullptr || !reason->is_string() || reason->get_string().empty() ||
+      reason->get_string().size() > kRetractionReasonBytesMax) {
+    out.push_back({"/data/reason", "must say why, in 1 to " +
+                                       std::to_string(kRetractionReasonBytesMax) + " bytes"});
+  }
+  for (const auto& [name, value] : c.data) {
+    if (name != "event" && name != "reason")
+      out.push_back({"/data/" + std::string(name), "is not a member of a retraction"});
+  }
+  if (c.subject.find('/') == std::string::npos)
+    out.push_back({"/subject", "must be the retracted event's subject, <kind>/<id>"});
+  return out;
+}
+
 Status Prefixed(Status s, size_t index) {
   std::string prefix = "/events/" + std::to_string(index);
   for (Violation& v : s.mutable_violations()) v.pointer = prefix + v.pointer;
@@ -461,18 +494,57 @@ Status Writer::Fold(const Event& e, const Hash& leaf, Overlay& overlay) const {
     return Status::Corruption("the event does not continue the stream of " + e.subject +
                               " (at version " + std::to_string(head.version) + ")");
   }
-  decider_.Apply(e, overlay);
-  StreamHead next = overlay.Head(e.subject);  // Apply may have changed its decision state
+  const bool retraction = e.type == kRetractionType;
+  if (!retraction) decider_.Apply(e, overlay);  // a retraction changes no decision state
+  StreamHead next = overlay.Head(e.subject);    // Apply may have changed its decision state
   next.version = e.streamversion;
   next.last = leaf;
   overlay.PutHead(e.subject, std::move(next));
-  overlay.PutId(e.id,
-                IdEntry{e.partition, e.ledgerseq, e.streamversion, leaf, e.time, EventDigest(e)});
+  const IdEntry entry{e.partition, e.ledgerseq, e.streamversion, leaf, e.time, EventDigest(e)};
+  overlay.PutId(e.id, entry);
+  if (retraction) overlay.PutId(RetractedKey(RetractionTarget(e)), entry);
   return overlay.error();
 }
 
 std::vector<Violation> Writer::Validate(const Command& command) const {
-  return decider_.Validate(command);
+  return command.type == kRetractionType ? ValidateRetraction(command) : decider_.Validate(command);
+}
+
+Status Writer::CheckRetraction(const Command& c, size_t index, Overlay& overlay,
+                               const Group& group) const {
+  const std::string at = "/events/" + std::to_string(index) + "/data/event";
+  const std::string target_id(c.data.at("event").get_string());
+  const std::optional<IdEntry> entry = overlay.Id(target_id);
+  if (!overlay.error().ok()) return overlay.error();
+  if (!entry) {
+    return Status::IllegalTransition("no event " + target_id + " to retract",
+                                     {{at, "names no recorded event"}});
+  }
+  Result<Event> target = Status::Unavailable("cannot read the event to retract");
+  if (entry->ledgerseq >= partition_end_[entry->partition]) {  // earlier in this group
+    for (const SignedRecord& r : group.records) {
+      if (r.partition == entry->partition && r.ledgerseq == entry->ledgerseq)
+        target = ParseEvent(r.event);
+    }
+  } else {
+    auto records = ReadRecords(log_, entry->partition, entry->ledgerseq, 1);
+    if (!records.ok()) return Status::Unavailable(records.status().message());
+    if (records->size() == 1) target = ParseEvent(records->front().event);
+  }
+  if (!target.ok()) return target.status();
+  if (target->subject != c.subject) {
+    return Status::Invalid("a retraction must be on the retracted event's subject",
+                           {{at, "is an event of " + target->subject + ", not of " + c.subject}});
+  }
+  auto refuse = [&](std::string why) {
+    return Status::IllegalTransition("event " + target_id + " cannot be retracted: " + why,
+                                     {{at, why}});
+  };
+  if (target->type == kRetractionType) return refuse("it is a retraction itself");
+  if (overlay.Id(RetractedKey(target_id))) return refuse("it was retracted already");
+  if (!overlay.error().ok()) return overlay.error();
+  if (auto why = decider_.Unretractable(*target)) return refuse(*why);
+  return Status::Ok();
 }
 
 void Writer::AppendAsync(std::vector<Command> batch, std::string actor, Callback done) {
@@ -487,7 +559,7 @@ void Writer::AppendAsync(std::vector<Command> batch, std::string actor, Callback
     return done(Status::Invalid("the actor is empty or too long"));
   std::vector<Violation> violations;
   for (size_t i = 0; i < batch.size(); ++i) {
-    for (Violation& v : decider_.Validate(batch[i])) {
+    for (Violation& v : Validate(batch[i])) {
       violations.push_back({"/events/" + std::to_string(i) + v.pointer, std::move(v.reason)});
     }
   }
@@ -707,7 +779,11 @@ Status Writer::SequenceOne(const Command& c, size_t index, const std::string& ac
                               "the stream is at version " + std::to_string(head.version)}})
         .WithCurrentVersion(head.version);
   }
-  if (Status s = decider_.Check(c, overlay); !s.ok()) return Prefixed(std::move(s), index);
+  if (c.type == kRetractionType) {
+    if (Status s = CheckRetraction(c, index, overlay, group); !s.ok()) return s;
+  } else if (Status s = decider_.Check(c, overlay); !s.ok()) {
+    return Prefixed(std::move(s), index);
+  }
   if (!overlay.error().ok()) return overlay.error();
 
   const uint32_t p = PartitionOf(c.subject, log_.partitions());

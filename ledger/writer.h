@@ -91,8 +91,8 @@ class Writer {
   // Events the last recovery (at Open, or after a failed write) folded into the writer
   // state because the log's stored state lagged behind them.
   uint64_t caught_up_events() const { return caught_up_events_.load(); }
-  // The decider's stateless checks of one command (what AppendAsync runs first), for
-  // callers that report them beside their own.
+  // The stateless checks of one command (what AppendAsync runs first): the decider's,
+  // or the writer's own for a retraction. For callers that report them beside theirs.
   std::vector<Violation> Validate(const Command& command) const;
 
  private:
@@ -119,6 +119,10 @@ class Writer {
   std::optional<std::chrono::steady_clock::time_point> NextCheckpointDue() const;
   void Commit(std::vector<std::unique_ptr<Request>> requests);
   Status Sequence(Request& request, Overlay& overlay, Group& group);
+  // The writer's own rules for a retraction (kRetractionType): the event it names exists,
+  // is of the same subject, is no retraction, was not retracted, and the decider allows.
+  Status CheckRetraction(const Command& command, size_t index, Overlay& overlay,
+                         const Group& group) const;
   Status SequenceOne(const Command& command, size_t index, const std::string& actor,
                      Overlay& overlay, Group& group, Appended& out);
 

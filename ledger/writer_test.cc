@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <thread>
 
 #include "ledger/embedded_log.h"
@@ -240,6 +241,111 @@ TEST_F(WriterTest, ClosedWriterRefusesNewWork) {
   writer_->Close();
   EXPECT_EQ(writer_->Append({MakeCommand("a.b", "account/ACC-1")}, "user:a").status().code(),
             Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace ledger
+
+namespace ledger {
+namespace {
+
+Command Retraction(const std::string& subject, const std::string& event, std::string reason = "",
+                   std::string id = "") {
+  boost::json::object data{{"event", event},
+                           {"reason", reason.empty() ? "typed in error" : reason}};
+  return MakeCommand(std::string(kRetractionType), subject, boost::json::serialize(data),
+                     std::move(id));
+}
+
+// A decider that forbids retracting "account.registered" (as a domain forbids undoing a
+// creation) and counts events in its state.
+class RetractingDecider final : public Decider {
+ public:
+  std::vector<Violation> Validate(const Command&) const override { return {}; }
+  Status Check(const Command&, DecisionContext&) const override { return Status::Ok(); }
+  void Apply(const Event& e, DecisionContext& ctx) const override {
+    const std::string s = ctx.State(e.subject);
+    ctx.PutState(e.subject, std::to_string((s.empty() ? 0 : std::stoi(s)) + 1));
+  }
+  std::optional<std::string> Unretractable(const Event& target) const override {
+    if (target.type == "account.registered") return "a creation stays";
+    return std::nullopt;
+  }
+};
+
+class RetractionTest : public ::testing::Test {
+ protected:
+  void Open() {
+    writer_.reset();
+    log_.reset();
+    auto log = EmbeddedLog::Open(dir_.path() / "log", {.partitions = 2});
+    ASSERT_TRUE(log.ok());
+    log_ = std::move(log).value();
+    auto writer = Writer::Open(*log_, key_, decider_, clock_, {});
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    writer_ = std::move(writer).value();
+  }
+  Status Append(std::vector<Command> batch) {
+    return writer_->Append(std::move(batch), "user:a").status();
+  }
+  std::set<std::string> Pointers(const Status& s) {
+    std::set<std::string> out;
+    for (const Violation& v : s.violations()) out.insert(v.pointer);
+    return out;
+  }
+
+  TempDir dir_;
+  SigningKey key_ = TestKey();
+  RetractingDecider decider_;
+  ManualClock clock_{1'790'000'000'000'000};
+  std::unique_ptr<EmbeddedLog> log_;
+  std::unique_ptr<Writer> writer_;
+};
+
+TEST_F(RetractionTest, AnEventIsRetractedOnceOnItsOwnSubjectAndTheRulesHoldAfterARestart) {
+  Open();
+  ASSERT_TRUE(Append({MakeCommand("account.registered", "account/A", "{}", "reg-a"),
+                      MakeCommand("account.renamed", "account/A", R"({"name":"x"})", "ren-a"),
+                      MakeCommand("account.registered", "account/B", "{}", "reg-b")})
+                  .ok());
+  // Shape: every problem at once, before anything is sequenced.
+  Command bad = MakeCommand(std::string(kRetractionType), "account/A", R"({"why":1})");
+  Status shape = Append({bad});
+  EXPECT_EQ(shape.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Pointers(shape), (std::set<std::string>{"/events/0/data/event", "/events/0/data/reason",
+                                                    "/events/0/data/why"}));
+  // Not an event; another subject's; one the decider keeps.
+  EXPECT_EQ(Append({Retraction("account/A", "nope")}).code(), Code::kIllegalTransition);
+  Status other = Append({Retraction("account/B", "ren-a")});
+  EXPECT_EQ(other.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Pointers(other), std::set<std::string>{"/events/0/data/event"});
+  Status kept = Append({Retraction("account/A", "reg-a")});
+  EXPECT_EQ(kept.code(), Code::kIllegalTransition);
+  EXPECT_NE(kept.message().find("a creation stays"), std::string::npos);
+  // Retracted once: appended on the subject's stream, leaving decision state alone.
+  auto done = writer_->Append({Retraction("account/A", "ren-a", "wrong name", "ret-1")}, "user:a");
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->front().streamversion, 3u);
+  EXPECT_EQ(Append({Retraction("account/A", "ren-a")}).code(), Code::kIllegalTransition);
+  EXPECT_EQ(Append({Retraction("account/A", "ret-1")}).code(), Code::kIllegalTransition);
+  // A retry of the retraction itself is idempotent.
+  auto retry = writer_->Append({Retraction("account/A", "ren-a", "wrong name", "ret-1")}, "user:a");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->front().replayed);
+  // In one batch with the event it retracts.
+  ASSERT_TRUE(Append({MakeCommand("account.renamed", "account/B", R"({"name":"y"})", "ren-b"),
+                      Retraction("account/B", "ren-b")})
+                  .ok());
+  // After a restart (state read back from the log) the rules still hold.
+  Open();
+  EXPECT_EQ(Append({Retraction("account/A", "ren-a")}).code(), Code::kIllegalTransition);
+  EXPECT_EQ(Append({Retraction("account/B", "ren-b")}).code(), Code::kIllegalTransition);
+  Keyring ring;
+  ring.Add(key_.public_key());
+  auto report = VerifyLog(*log_, ring, {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->events, 6u);
 }
 
 }  // namespace

@@ -71,8 +71,9 @@ class Reader {
     o = std::move(v.get_object());
     return *this;
   }
+  bool More() { return in_.peek() != std::char_traits<char>::eof(); }
   void End() {
-    if (in_.peek() != std::char_traits<char>::eof()) throw std::runtime_error("trailing bytes");
+    if (More()) throw std::runtime_error("trailing bytes");
   }
 
  private:
@@ -225,6 +226,7 @@ std::string EncodeHistory(const HistoryEntry& e) {
   w.Int(e.ledgerseq).Int(e.partition).Str(e.hash).Int(e.schemaversion);
   w.Str(e.correlationid).Str(e.causationid).Json(e.data);
   w.Json(ChangesArray(e.changes)).Json(e.state);
+  if (!e.retracted_by.empty()) w.Str(e.retracted_by).Str(e.retraction_reason);
   return w.Finish();
 }
 
@@ -235,6 +237,7 @@ Result<HistoryEntry> DecodeHistory(std::string_view value) {
     r.Int(e.ledgerseq).Int(e.partition).Str(e.hash).Int(e.schemaversion);
     r.Str(e.correlationid).Str(e.causationid).Object(e.data);
     r.Str(changes).Object(e.state);
+    if (r.More()) r.Str(e.retracted_by).Str(e.retraction_reason);
     e.changes = ChangesFromText(changes);
   });
 }

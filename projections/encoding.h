@@ -96,6 +96,10 @@ struct HistoryEntry {
   boost::json::object data;  // the event's data, so business-time as-of can refold
   std::vector<Change> changes;
   boost::json::object state;  // after this event
+  // When a later event.retracted made the read models ignore this event: its id and
+  // reason (stored only then, after the other members).
+  std::string retracted_by;
+  std::string retraction_reason;
   bool operator==(const HistoryEntry&) const = default;
 };
 

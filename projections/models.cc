@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
+#include <optional>
 
 #include "projections/diff.h"
 #include "projections/view_store.h"
@@ -75,6 +77,69 @@ Status ModelApplier::Fold(const ledger::Event& event, RecordState& record) {
   return Status::Ok();
 }
 
+Result<std::vector<HistoryEntry>> ModelApplier::LoadHistory(const std::string& subject,
+                                                            uint64_t version) {
+  std::vector<HistoryEntry> out;
+  const std::string prefix = HistoryPrefix(subject);
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_.db()->NewIterator(rocksdb::ReadOptions(), store_.cf(Family::kHistory)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto entry = DecodeHistory(it->value().ToStringView());
+    if (!entry.ok()) return entry.status();
+    if (entry->version > version) break;
+    out.push_back(std::move(*entry));
+  }
+  if (!it->status().ok()) return Status::IoError("cannot read history: " + it->status().ToString());
+  // This batch's entries are not in the store yet, and replace what is.
+  if (auto p = pending_history_.find(subject); p != pending_history_.end()) {
+    for (const HistoryEntry& e : p->second) {
+      if (e.version == 0 || e.version > version) continue;
+      if (e.version <= out.size()) {
+        out[e.version - 1] = e;
+      } else {
+        out.push_back(e);
+      }
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].version != i + 1)
+      return Status::Corruption("the history of " + subject + " misses version " +
+                                std::to_string(i + 1));
+  }
+  return out;
+}
+
+Result<HistoryEntry> ModelApplier::Retract(const ledger::Event& retraction,
+                                           std::vector<HistoryEntry>& history, RecordState& after) {
+  const boost::json::value* target = retraction.data.if_contains("event");
+  const boost::json::value* reason = retraction.data.if_contains("reason");
+  HistoryEntry* marked = nullptr;
+  for (HistoryEntry& e : history) {
+    if (target != nullptr && target->is_string() && e.event_id == target->get_string()) marked = &e;
+  }
+  if (marked == nullptr || !marked->retracted_by.empty() ||
+      marked->type == ledger::kRetractionType) {
+    return Status::Corruption("the retraction at " + Where(retraction) +
+                              " names no event of the record that may be retracted");
+  }
+  marked->retracted_by = retraction.id;
+  marked->retraction_reason =
+      reason != nullptr && reason->is_string() ? std::string(reason->get_string()) : "";
+  // The state as if the retracted events had never been recorded.
+  boost::json::object state;
+  try {
+    for (const HistoryEntry& e : history) {
+      if (!e.retracted_by.empty() || e.type == ledger::kRetractionType) continue;
+      models_.fold(state, EventOfEntry(retraction.subject, e));
+    }
+    after.state = std::move(state);
+    after.indexed = models_.index_fields(after.kind, after.state);
+  } catch (const std::exception& e) {
+    return Status::Internal("the refold failed at " + Where(retraction) + ": " + e.what());
+  }
+  return *marked;
+}
+
 Status ModelApplier::Apply(const ledger::Event& event, const ledger::Hash& leaf,
                            rocksdb::WriteBatch& batch) {
   auto loaded = Load(event.subject);
@@ -90,7 +155,16 @@ Status ModelApplier::Apply(const ledger::Event& event, const ledger::Hash& leaf,
     after.id = event.subject.substr(after.kind.size() + 1);
     after.created = event.time;
   }
-  if (Status s = Fold(event, after); !s.ok()) return s;
+  std::optional<HistoryEntry> retracted;
+  if (event.type == ledger::kRetractionType) {
+    auto history = LoadHistory(event.subject, before.version);
+    if (!history.ok()) return history.status();
+    auto marked = Retract(event, *history, after);
+    if (!marked.ok()) return marked.status();
+    retracted = std::move(marked).value();
+  } else if (Status s = Fold(event, after); !s.ok()) {
+    return s;
+  }
   after.version = event.streamversion;
   after.last_hash = ledger::Hex(leaf);
   after.updated = event.time;
@@ -103,6 +177,13 @@ Status ModelApplier::Apply(const ledger::Event& event, const ledger::Hash& leaf,
   entry.state = after.state;
   batch.Put(store_.cf(Family::kHistory), HistoryKey(event.subject, entry.version),
             EncodeHistory(entry));
+  auto& written = pending_history_[event.subject];
+  if (retracted) {
+    batch.Put(store_.cf(Family::kHistory), HistoryKey(event.subject, retracted->version),
+              EncodeHistory(*retracted));
+    written.push_back(*retracted);
+  }
+  written.push_back(entry);
   batch.Put(store_.cf(Family::kHistory), AsOfKey(event.subject, event.time, entry.version), "");
   UpdateIndex(before.version == 0 ? std::vector<std::string>{} : IndexKeys(before),
               IndexKeys(after), store_.cf(Family::kIndex), batch);

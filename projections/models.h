@@ -58,20 +58,34 @@ class ModelApplier {
 
   // Checks that the event continues its subject's stream (streamversion and
   // streamprev, against the records model), folds it and adds the record, history
-  // and index writes to `batch`. On failure nothing is added to `batch`.
+  // and index writes to `batch`. On failure nothing is added to `batch`. A retraction
+  // (ledger::kRetractionType) marks the event it names in the history and refolds the
+  // record from the events not retracted.
   ledger::Status Apply(const ledger::Event& event, const ledger::Hash& leaf,
                        rocksdb::WriteBatch& batch);
 
   // Forgets the remembered records: call after the batch was written or dropped.
-  void Reset() { pending_.clear(); }
+  void Reset() {
+    pending_.clear();
+    pending_history_.clear();
+  }
 
  private:
   ledger::Result<RecordState> Load(const std::string& subject);
+  // Every history entry of the subject up to `version`, oldest first, as this batch has
+  // left them.
+  ledger::Result<std::vector<HistoryEntry>> LoadHistory(const std::string& subject,
+                                                        uint64_t version);
+  // A retraction: marks the event it names in `history` and refolds the record's state
+  // from the events not retracted, into `after`. Returns the marked entry.
+  ledger::Result<HistoryEntry> Retract(const ledger::Event& retraction,
+                                       std::vector<HistoryEntry>& history, RecordState& after);
   ledger::Status Fold(const ledger::Event& event, RecordState& record);
 
   const ViewStore& store_;
   const Models& models_;
   std::unordered_map<std::string, RecordState> pending_;
+  std::unordered_map<std::string, std::vector<HistoryEntry>> pending_history_;
 };
 
 }  // namespace projections

@@ -193,6 +193,7 @@ Result<StateAt> ViewReader::StateAsOfBusiness(std::string_view subject,
     auto when = ledger::ParseRfc3339(entry->occurredat);
     if (!when) return Status::Corruption("history of " + std::string(subject) + " is corrupt");
     if (*when > occurred) continue;
+    if (!entry->retracted_by.empty()) continue;  // retracted: as if it never happened
     try {
       fold_(at.state, EventOfEntry(subject, *entry));
     } catch (const std::exception& e) {

@@ -354,6 +354,41 @@ void AddCommandUnion(json::object& out) {
     one_of.push_back(json::object{{"$ref", ref}});
     mapping[spec.type] = ref;
   }
+  // The ledger's own event type, for any kind (ledger/event.h kRetractionType).
+  const std::string retraction = std::string(ledger::kRetractionType);
+  json::object retraction_data{{"type", "object"},
+                               {"required", {"event", "reason"}},
+                               {"properties",
+                                {{"event", RefTo("CommandId")},
+                                 {"reason",
+                                  {{"type", "string"},
+                                   {"minLength", 1},
+                                   {"x-max-bytes", ledger::kRetractionReasonBytesMax},
+                                   {"description", "Why the event is retracted"}}}}},
+                               {"additionalProperties", false}};
+  json::object retraction_subject = StringPattern("^[a-z_]+/" + std::string(kIdPattern.substr(1)));
+  retraction_subject["description"] = "The retracted event's record, <kind>/<id>";
+  out["RetractionCommand"] = {
+      {"title", retraction + " command"},
+      {"description",
+       "Retracts an erroneous event of the same record: it stays in the ledger, the read "
+       "models ignore its effect, and the history shows both. Refused (422) for a "
+       "record's creation and for events that change its lifecycle, which are corrected "
+       "with the domain's own events, and for an event retracted already."},
+      {"type", "object"},
+      {"required", {"type", "subject", "data"}},
+      {"properties",
+       {{"type", {{"const", retraction}}},
+        {"subject", std::move(retraction_subject)},
+        {"data", std::move(retraction_data)},
+        {"id", RefTo("CommandId")},
+        {"occurredat", RefTo("OccurredAt")},
+        {"expectedversion", RefTo("ExpectedVersion")},
+        {"correlationid", RefTo("CorrelationId")},
+        {"causationid", RefTo("CorrelationId")}}},
+      {"additionalProperties", false}};
+  one_of.push_back(json::object{{"$ref", SchemaRef("RetractionCommand")}});
+  mapping[retraction] = SchemaRef("RetractionCommand");
   out["Command"] = {{"description",
                      "One event command: the event type, the record it is about and the "
                      "event's data, validated against the type's schema"},

@@ -31,6 +31,11 @@ class SalesDecider final : public ledger::Decider {
   // Folds a recorded event into the state of its subject and, for payments, of the
   // invoice they pay. Events of unknown types are ignored.
   void Apply(const ledger::Event& event, ledger::DecisionContext& ctx) const override;
+
+  // A retraction may undo only what no rule depends on: never a record's creation, nor
+  // an event whose type changes decision state (a stage change, a payment, ...): those
+  // are corrected with the domain's own events (opportunity.reopened, payment.refunded).
+  std::optional<std::string> Unretractable(const ledger::Event& target) const override;
 };
 
 }  // namespace schemas

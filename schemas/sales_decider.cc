@@ -193,4 +193,20 @@ void SalesDecider::Apply(const ledger::Event& event, ledger::DecisionContext& ct
   internal::StoreState(ctx, event.subject, state);
 }
 
+std::optional<std::string> SalesDecider::Unretractable(const ledger::Event& target) const {
+  const EventTypeSpec* spec = FindEventType(target.type, target.schemaversion);
+  if (spec == nullptr) return "its type " + target.type + " is not in the catalogue";
+  if (spec->creates) {
+    return "it created the record; a record's creation is never retracted (deactivate, close "
+           "or cancel the record instead)";
+  }
+  const internal::TypeRules* rules = internal::FindRules(target.type);
+  if (rules != nullptr && rules->apply != nullptr) {
+    return target.type +
+           " changes the record's lifecycle, which later rules depend on; record the "
+           "correction as a domain event instead";
+  }
+  return std::nullopt;
+}
+
 }  // namespace schemas
