@@ -6,6 +6,7 @@
 #include "ingest/query.h"
 #include "ledger/audit_pack.h"
 #include "ledger/merkle.h"
+#include "ledger/partition.h"
 
 namespace ingest {
 namespace json = boost::json;
@@ -188,8 +189,15 @@ Response ProofsApi::Consistency(const Request& req) const {
 Response ProofsApi::AuditPack(const Request& req, const std::string& subject) const {
   const std::shared_ptr<const projections::Generation> g = views_.Current();
   Query q(TargetOf(req), {"after", "purpose"});
-  const auto after = q.Positions(g->store->partitions());
+  auto after = q.Positions(g->store->partitions());
   if (!q.Status().ok()) return Fail(req, q.Status());
+  if (after.empty()) {
+    // A pack holds every event of the record the log has when it is asked for: wait
+    // until the views include the record's partition up to there.
+    after.assign(g->store->partitions(), 0);
+    const uint32_t p = ledger::PartitionOf(subject, g->store->partitions());
+    after[p] = log_.End(p);
+  }
   if (auto s = WaitForPositions(*g, after, options_.read_wait); !s.ok()) return Fail(req, s);
   std::vector<uint64_t> seqs;
   uint32_t partition = 0;
