@@ -77,53 +77,35 @@ const ledger::EmbeddedLog& StoredTreeOf(uint64_t size) {
   return *tree->log;
 }
 
+// Proofs into trees of random sizes near the top (as served) of `nodes`' n leaves: an
+// inclusion proof of a random leaf, or a consistency proof from a random smaller size.
+void Proofs(benchmark::State& state, const ledger::MerkleNodes& nodes, bool inclusion,
+            uint64_t seed) {
+  const uint64_t n = static_cast<uint64_t>(state.range(0));
+  std::mt19937_64 rng(seed);
+  for (auto _ : state) {
+    const uint64_t size = n - rng() % 7;
+    auto proof = inclusion ? ledger::InclusionProof(nodes, rng() % size, size)
+                           : ledger::ConsistencyProof(nodes, 1 + rng() % (size - 1), size);
+    if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
+    benchmark::DoNotOptimize(proof);
+  }
+}
+
 void BM_InclusionProof(benchmark::State& state) {
-  const uint64_t n = static_cast<uint64_t>(state.range(0));
-  const auto& tree = TreeOf(n);
-  std::mt19937_64 rng(1);
-  for (auto _ : state) {
-    const uint64_t size = n - rng() % 7;  // near the top, as served
-    auto proof = ledger::InclusionProof(tree, rng() % size, size);
-    if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
-    benchmark::DoNotOptimize(proof);
-  }
+  Proofs(state, TreeOf(static_cast<uint64_t>(state.range(0))), true, 1);
 }
-
 void BM_ConsistencyProof(benchmark::State& state) {
-  const uint64_t n = static_cast<uint64_t>(state.range(0));
-  const auto& tree = TreeOf(n);
-  std::mt19937_64 rng(2);
-  for (auto _ : state) {
-    const uint64_t size = n - rng() % 7;
-    auto proof = ledger::ConsistencyProof(tree, 1 + rng() % (size - 1), size);
-    if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
-    benchmark::DoNotOptimize(proof);
-  }
+  Proofs(state, TreeOf(static_cast<uint64_t>(state.range(0))), false, 2);
 }
-
-// As ledgerd serves them: every node a proof needs is a RocksDB point read.
+// As ledgerd serves them: the nodes read from the log's RocksDB column family.
 void BM_StoredInclusionProof(benchmark::State& state) {
-  const uint64_t n = static_cast<uint64_t>(state.range(0));
-  ledger::LogMerkleNodes nodes(StoredTreeOf(n), 0);
-  std::mt19937_64 rng(3);
-  for (auto _ : state) {
-    const uint64_t size = n - rng() % 7;
-    auto proof = ledger::InclusionProof(nodes, rng() % size, size);
-    if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
-    benchmark::DoNotOptimize(proof);
-  }
+  Proofs(state, ledger::LogMerkleNodes(StoredTreeOf(static_cast<uint64_t>(state.range(0))), 0),
+         true, 3);
 }
-
 void BM_StoredConsistencyProof(benchmark::State& state) {
-  const uint64_t n = static_cast<uint64_t>(state.range(0));
-  ledger::LogMerkleNodes nodes(StoredTreeOf(n), 0);
-  std::mt19937_64 rng(4);
-  for (auto _ : state) {
-    const uint64_t size = n - rng() % 7;
-    auto proof = ledger::ConsistencyProof(nodes, 1 + rng() % (size - 1), size);
-    if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
-    benchmark::DoNotOptimize(proof);
-  }
+  Proofs(state, ledger::LogMerkleNodes(StoredTreeOf(static_cast<uint64_t>(state.range(0))), 0),
+         false, 4);
 }
 
 BENCHMARK(BM_InclusionProof)->RangeMultiplier(10)->Range(10'000, 10'000'000);

@@ -77,20 +77,25 @@ std::optional<uint32_t> ProofsApi::PartitionOf(std::string_view text, const std:
   return p;
 }
 
+ledger::Status ProofsApi::TreeHas(uint32_t partition, uint64_t size) const {
+  const uint64_t stored = log_.StateEnd(partition);
+  if (size <= stored) return ledger::Status::Ok();
+  return ledger::Status::NotFound("the tree of partition " + std::to_string(partition) + " has " +
+                                  std::to_string(stored) + " leaves, not " + std::to_string(size));
+}
+
 ledger::Result<std::optional<std::pair<ledger::StoredCheckpoint, ledger::Checkpoint>>>
 ProofsApi::LatestCheckpoint(uint32_t partition) const {
   using Opened = std::optional<std::pair<ledger::StoredCheckpoint, ledger::Checkpoint>>;
   auto stored = ledger::FindCheckpoint(log_, partition);
   if (!stored.ok()) return stored.status();
   if (!*stored) return Opened();
-  auto opened = ledger::OpenNote((*stored)->note, keys_);
-  if (!opened.ok()) {
+  auto checkpoint = ledger::OpenCheckpoint((*stored)->note, keys_);
+  if (!checkpoint.ok()) {
     return ledger::Status::Corruption("the checkpoint of partition " + std::to_string(partition) +
                                       " at " + std::to_string((*stored)->size) +
-                                      " does not verify: " + opened.status().message());
+                                      " does not verify: " + checkpoint.status().message());
   }
-  auto checkpoint = ledger::ParseCheckpoint(opened->text);
-  if (!checkpoint.ok()) return checkpoint.status();
   return Opened(std::pair{std::move(**stored), std::move(checkpoint).value()});
 }
 
@@ -143,12 +148,7 @@ Response ProofsApi::Inclusion(const Request& req) const {
                          "the query is not valid",
                          {{"/query/seq", "must be below size (" + std::to_string(*size) + ")"}}));
   }
-  const uint64_t stored = log_.StateEnd(*p);
-  if (*size > stored) {
-    return Fail(req, ledger::Status::NotFound("the tree of partition " + std::to_string(*p) +
-                                              " has " + std::to_string(stored) + " leaves, not " +
-                                              std::to_string(*size)));
-  }
+  if (auto s = TreeHas(*p, *size); !s.ok()) return Fail(req, s);
   ledger::LogMerkleNodes nodes(log_, *p);
   auto leaf = nodes.Node(0, *seq);
   if (!leaf.ok()) return TreeFailure(req, leaf.status());
@@ -171,12 +171,7 @@ Response ProofsApi::Consistency(const Request& req) const {
   if (from && to && *from > *to)
     q.violations.push_back({"/query/from", "must not be greater than to"});
   if (!q.Status().ok()) return Fail(req, q.Status());
-  const uint64_t stored = log_.StateEnd(*p);
-  if (*to > stored) {
-    return Fail(req, ledger::Status::NotFound("the tree of partition " + std::to_string(*p) +
-                                              " has " + std::to_string(stored) + " leaves, not " +
-                                              std::to_string(*to)));
-  }
+  if (auto s = TreeHas(*p, *to); !s.ok()) return Fail(req, s);
   auto proof = ledger::ConsistencyProof(ledger::LogMerkleNodes(log_, *p), *from, *to);
   if (!proof.ok()) return TreeFailure(req, proof.status());
   return JsonResponse(req, http::status::ok,

@@ -47,6 +47,8 @@ class ProofsApi {
   // The partition named by `text`, or a violation at `pointer`.
   std::optional<uint32_t> PartitionOf(std::string_view text, const std::string& pointer,
                                       std::vector<ledger::Violation>& violations) const;
+  // kNotFound unless the partition's stored tree has at least `size` leaves.
+  ledger::Status TreeHas(uint32_t partition, uint64_t size) const;
   // The latest kept checkpoint of `partition`, opened with the ledger's keys.
   ledger::Result<std::optional<std::pair<ledger::StoredCheckpoint, ledger::Checkpoint>>>
   LatestCheckpoint(uint32_t partition) const;

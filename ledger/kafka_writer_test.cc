@@ -133,6 +133,27 @@ class KafkaWriterTest : public ::testing::Test {
     EXPECT_EQ(report->events, total);
   }
 
+  // Each partition's stored tree is the RFC tree of its records in the topic, and its
+  // latest checkpoint verifies against it.
+  void ExpectTreesMatchTheTopic() {
+    writer_->Close();  // signs the last checkpoints
+    for (uint32_t p = 0; p < kPartitions; ++p) {
+      MemoryMerkle expected;
+      auto records = ReadRecords(*log_, p, 0, log_->End(p));
+      ASSERT_TRUE(records.ok());
+      for (const SignedRecord& r : *records) expected.Append(r.leaf_hash());
+      EXPECT_EQ(*RootHash(LogMerkleNodes(*log_, p), log_->End(p)),
+                *RootHash(expected, log_->End(p)))
+          << p;
+      auto checkpoint = FindCheckpoint(*log_, p);
+      ASSERT_TRUE(checkpoint.ok() && checkpoint->has_value());
+      auto opened = OpenCheckpoint((*checkpoint)->note, ring_);
+      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+      EXPECT_EQ(opened->size, log_->End(p));
+      EXPECT_EQ(opened->root, *RootHash(expected, log_->End(p))) << p;
+    }
+  }
+
   TempDir dir_;
   SigningKey key_ = TestKey();
   Keyring ring_;
@@ -252,6 +273,7 @@ TEST_F(KafkaWriterTest, AFailedDeliveryIsNotAcknowledgedAndTheWriterResynchronis
   for (uint32_t p = 0; p < kPartitions; ++p) total += log_->End(p);
   EXPECT_EQ(total, 23u);  // each event exactly once
   ExpectVerifies();
+  ExpectTreesMatchTheTopic();  // the failed group's nodes were not kept
 }
 
 TEST_F(KafkaWriterTest, ABrokerDownFailsAppendsUntilItIsBackWithoutAGap) {
@@ -267,6 +289,7 @@ TEST_F(KafkaWriterTest, ABrokerDownFailsAppendsUntilItIsBackWithoutAGap) {
   ASSERT_TRUE(retry.ok()) << retry.status().ToString();
   AppendMany(10, "b");
   ExpectVerifies();
+  ExpectTreesMatchTheTopic();
 }
 
 TEST_F(KafkaWriterTest, AStateOfAnotherTopicOrATopicCreatedAgainIsRefused) {

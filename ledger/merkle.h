@@ -6,8 +6,8 @@
 // Proofs are computed from stored perfect subtrees: node (level L, index i) is the hash
 // of leaves [i·2^L, (i+1)·2^L), stored once all of them exist (level 0 = the leaves).
 // Any range a proof needs is a perfect node or a right edge made of at most one node
-// per level, so a proof reads O(log² n) nodes at most and usually O(log n), never the
-// leaves themselves.
+// per level; the right edges nest, so a proof needs O(log n) distinct nodes, never the
+// leaves. Each is read once (from one batch when the store batches reads).
 #pragma once
 
 #include <cstdint>

@@ -80,6 +80,12 @@ Result<OpenedNote> OpenNote(std::string_view note, const Keyring& trusted) {
   return out;
 }
 
+Result<Checkpoint> OpenCheckpoint(std::string_view note, const Keyring& trusted) {
+  auto opened = OpenNote(note, trusted);
+  if (!opened.ok()) return opened.status();
+  return ParseCheckpoint(opened->text);
+}
+
 std::string CheckpointText(const Checkpoint& c) {
   std::string out = c.origin + "\n" + std::to_string(c.size) + "\n" +
                     Base64(std::span<const uint8_t>(c.root)) + "\n";

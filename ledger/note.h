@@ -43,6 +43,8 @@ struct Checkpoint {
 };
 
 std::string CheckpointText(const Checkpoint& checkpoint);
+// OpenNote, then ParseCheckpoint of its text: a checkpoint signed by a trusted key.
+Result<Checkpoint> OpenCheckpoint(std::string_view note, const Keyring& trusted);
 // Parses a checkpoint's text (not the signatures). kCorruption naming the bad line.
 Result<Checkpoint> ParseCheckpoint(std::string_view text);
 

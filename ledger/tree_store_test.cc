@@ -56,9 +56,7 @@ class TreeStoreTest : public ::testing::Test {
 
   // Opens and parses a checkpoint note, checking its signature and origin.
   Checkpoint Open(const StoredCheckpoint& stored, uint32_t p) {
-    auto opened = OpenNote(stored.note, ring_);
-    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-    auto checkpoint = ParseCheckpoint(opened.ok() ? opened->text : "");
+    auto checkpoint = OpenCheckpoint(stored.note, ring_);
     EXPECT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
     EXPECT_EQ(checkpoint->origin, "sales-ledger/" + std::to_string(p));
     EXPECT_EQ(checkpoint->size, stored.size);

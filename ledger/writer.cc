@@ -667,14 +667,14 @@ void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
     accepted.push_back(std::move(request));
   }
   Status written = Status::Ok();
-  std::vector<MerkleFrontier> trees;
   if (!group.records.empty()) {
     signer_->SignAll(group.records, group.leaves);
-    trees = trees_;
+    // The trees move on in place: should the write fail, Recover reloads them from the
+    // nodes the log did store, as it reloads every head.
     std::vector<StateWrite> writes = group_overlay.Writes();
     for (size_t i = 0; i < group.records.size(); ++i) {
       const uint32_t p = group.records[i].partition;
-      AddMerkleWrites(p, trees[p].Append(group.leaves[i]), writes);
+      AddMerkleWrites(p, trees_[p].Append(group.leaves[i]), writes);
     }
     written = log_.Append(group.records, writes);
   }
@@ -682,7 +682,6 @@ void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
     partition_end_ = std::move(group.end);
     partition_last_ = std::move(group.last);
     last_time_ = group.last_time;
-    if (!trees.empty()) trees_ = std::move(trees);
     for (auto& r : accepted) r->done(std::move(r->results));
     Checkpoint(false);
     return;
@@ -703,6 +702,7 @@ void Writer::Commit(std::vector<std::unique_ptr<Request>> requests) {
 
 std::optional<std::chrono::steady_clock::time_point> Writer::NextCheckpointDue() const {
   std::optional<std::chrono::steady_clock::time_point> due;
+  if (!synced_.ok()) return due;
   for (const auto& since : uncovered_since_) {
     if (since && (!due || *since + options_.checkpoint_interval < *due))
       due = *since + options_.checkpoint_interval;
@@ -711,6 +711,8 @@ std::optional<std::chrono::steady_clock::time_point> Writer::NextCheckpointDue()
 }
 
 void Writer::Checkpoint(bool all) {
+  // After a failed write the trees are only known again once Recover succeeds.
+  if (!synced_.ok()) return;
   const auto now = std::chrono::steady_clock::now();
   for (uint32_t p = 0; p < trees_.size(); ++p) {
     const uint64_t size = trees_[p].size();

@@ -82,14 +82,6 @@ void PrintTimeline(const ledger::VerifiedPack& pack, bool pinned) {
   }
 }
 
-// Opens a signed checkpoint note with `keys`: the checkpoint, or why not.
-ledger::Result<ledger::Checkpoint> OpenCheckpoint(std::string_view note,
-                                                  const ledger::Keyring& keys) {
-  auto opened = ledger::OpenNote(note, keys);
-  if (!opened.ok()) return opened.status();
-  return ledger::ParseCheckpoint(opened->text);
-}
-
 }  // namespace
 
 int RunAuditPack(const std::vector<std::string>& args) {
@@ -203,7 +195,7 @@ int RunMonitor(const std::vector<std::string>& args) {
   const fs::path from_file = parsed.vm["from"].as<std::string>();
   auto old_note = ReadFile(from_file);
   if (!old_note) return Fail(kCommand, "cannot read " + from_file.string(), kExitUsage);
-  auto old_cp = OpenCheckpoint(*old_note, *keys);
+  auto old_cp = ledger::OpenCheckpoint(*old_note, *keys);
   if (!old_cp.ok()) {
     return Fail(kCommand, from_file.string() + ": " + old_cp.status().message(), kExitUsage);
   }
@@ -231,7 +223,7 @@ int RunMonitor(const std::vector<std::string>& args) {
                     ": " + ProblemDetail(*latest),
                 kExitFailure);
   }
-  auto new_cp = OpenCheckpoint(latest->body, *keys);
+  auto new_cp = ledger::OpenCheckpoint(latest->body, *keys);
   if (!new_cp.ok())
     return alarm("the served checkpoint does not verify: " + new_cp.status().message());
   if (new_cp->origin != old_cp->origin) {

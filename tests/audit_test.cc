@@ -70,10 +70,8 @@ std::string WaitForCheckpoint(uint16_t port, uint32_t partition, uint64_t size) 
 }
 
 ledger::Checkpoint OpenCheckpoint(const std::string& note, const ledger::Keyring& keys) {
-  auto opened = ledger::OpenNote(note, keys);
-  EXPECT_TRUE(opened.ok()) << opened.status().ToString() << "\n" << note;
-  auto c = ledger::ParseCheckpoint(opened.ok() ? opened->text : "");
-  EXPECT_TRUE(c.ok());
+  auto c = ledger::OpenCheckpoint(note, keys);
+  EXPECT_TRUE(c.ok()) << c.status().ToString() << "\n" << note;
   return c.ok() ? *c : ledger::Checkpoint{};
 }
 
