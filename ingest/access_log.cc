@@ -12,6 +12,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kType = "access.read";
+constexpr std::string_view kDeniedType = "access.denied";
 constexpr uint64_t kQueryLimitDefault = 100;
 constexpr uint64_t kQueryLimitMax = 1000;
 constexpr uint64_t kScanMax = 10000;  // entries one query reads before it answers with `next`
@@ -87,13 +88,14 @@ std::optional<AccessEntry> AccessLog::RecordedRead(std::string_view target) {
 
 void AccessLog::Record(const AccessEntry& entry, std::function<void(ledger::Status)> done) const {
   ledger::Command c;
-  c.type = std::string(kType);
+  c.type = std::string(entry.method.empty() ? kType : kDeniedType);
   c.subject = "access/" + entry.actor;
   c.data = {{"resource", entry.resource},
             {"subject", entry.subject},
             {"query", entry.query},
             {"purpose", entry.purpose},
             {"status", entry.status}};
+  if (!entry.method.empty()) c.data["method"] = entry.method;
   std::vector<ledger::Command> batch;
   batch.push_back(std::move(c));
   writer_->AppendAsync(std::move(batch), entry.actor,
@@ -145,12 +147,10 @@ Response AccessLog::Query(const Request& req) const {
       if (!subject.empty() &&
           (read == nullptr || !read->is_string() || read->get_string() != subject))
         continue;
-      json::object o{{"time", e->time},
-                     {"actor", e->actor},
-                     {"id", e->id},
-                     {"ledgerseq", r.ledgerseq},
-                     {"hash", ledger::Hex(r.leaf_hash())}};
-      for (const char* k : {"resource", "subject", "purpose", "query", "status"}) {
+      json::object o{{"time", e->time},          {"type", e->type},
+                     {"actor", e->actor},        {"id", e->id},
+                     {"ledgerseq", r.ledgerseq}, {"hash", ledger::Hex(r.leaf_hash())}};
+      for (const char* k : {"resource", "subject", "purpose", "query", "status", "method"}) {
         if (const auto* v = d.if_contains(k)) o[k] = *v;
       }
       entries.push_back(std::move(o));

@@ -22,14 +22,16 @@
 
 namespace ingest {
 
-// One read, as recorded.
+// One read, or one refused request, as recorded.
 struct AccessEntry {
-  std::string actor;     // who asked (until tokens exist: the Ledger-Actor header)
-  std::string resource;  // "record", "history", "list", "related", "auditpack"
+  std::string actor;     // who asked: the actor of the caller's token
+  std::string resource;  // "record", "history", "list", "related", "auditpack"; for a
+                         // refusal, any resource of ingest/authz.h
   std::string subject;   // the record read, "<kind>/<id>"; for a list, its kind
   std::string query;     // the request's query string, as sent (purpose included)
   std::string purpose;   // why, as the caller stated it; "" when not given
   unsigned status = 0;   // the HTTP status of the answer
+  std::string method;    // for a refusal (403): the request's method; "" for a read
 };
 
 class AccessLog {

@@ -7,6 +7,7 @@
 
 #include "ingest/access_log.h"
 #include "ingest/proofs_api.h"
+#include "ingest/query.h"
 #include "ingest/records_api.h"
 #include "ledger/crypto.h"
 
@@ -133,6 +134,10 @@ http::status HttpStatus(ledger::Code code) {
       return http::status::service_unavailable;
     case ledger::Code::kResourceExhausted:
       return http::status::service_unavailable;
+    case ledger::Code::kUnauthenticated:
+      return http::status::unauthorized;
+    case ledger::Code::kPermissionDenied:
+      return http::status::forbidden;
     default:
       return http::status::internal_server_error;
   }
@@ -157,26 +162,93 @@ Response Problem(unsigned version, bool keep_alive, http::status status, std::st
   return res;
 }
 
-std::string ActorOf(const Request& req) {
-  // TODO(issue 6): the actor comes from the caller's token; until then, from a header.
-  auto header = req["Ledger-Actor"];
-  return header.empty() ? "user:anonymous" : std::string(header);
+ledger::Result<Grant> Api::Authorize(const Request& req, Resource resource) const {
+  if (open_) return Grant::Everything();
+  if (tokens_ == nullptr) {
+    return ledger::Status::Unauthenticated("this server was started without tokens");
+  }
+  const auto header = req[http::field::authorization];
+  auto principal = tokens_->Authenticate(std::string_view(header.data(), header.size()));
+  if (!principal.ok()) return principal.status();
+  Grant grant{std::move(*principal), Scope::kNone, tokens_};
+  grant.scope = Allowed(grant.principal.role, resource);
+  if (grant.scope == Scope::kNone) {
+    return ledger::Status::Denied("the role " + std::string(RoleName(grant.principal.role)) +
+                                  " may not use " + std::string(ResourceName(resource)) +
+                                  " (token " + grant.principal.token_id + ", " +
+                                  grant.principal.actor + ")");
+  }
+  return grant;
+}
+
+void Api::Refuse(const Request& req, Resource resource, const ledger::Status& why,
+                 const std::string& actor, Respond respond) const {
+  if (why.code() == ledger::Code::kUnauthenticated) {
+    metrics_.RecordRefused(Metrics::Refusal::kUnauthenticated);
+    Response res =
+        Problem(req.version(), req.keep_alive(), http::status::unauthorized, "Unauthorized", why);
+    res.set(http::field::www_authenticate, "Bearer realm=\"ledger\", error=\"invalid_token\"");
+    return respond(std::move(res));
+  }
+  metrics_.RecordRefused(Metrics::Refusal::kDenied);
+  Response res =
+      Problem(req.version(), req.keep_alive(), http::status::forbidden, "Forbidden", why);
+  if (access_ == nullptr) return respond(std::move(res));
+  // The refusal is the only trace the request leaves: an entry in the access log.
+  const std::string_view target = TargetOf(req);
+  AccessEntry entry = AccessLog::RecordedRead(target).value_or(AccessEntry{});
+  if (entry.resource.empty()) {
+    entry.subject = std::string(target.substr(0, target.find('?')));
+    if (const size_t q = target.find('?'); q != std::string_view::npos)
+      entry.query = std::string(target.substr(q + 1));
+  }
+  entry.resource = std::string(ResourceName(resource));
+  entry.actor = actor;
+  entry.method = std::string(req.method_string());
+  entry.status = res.result_int();
+  access_->Record(entry, [res = std::move(res), respond = std::move(respond)](ledger::Status) {
+    respond(std::move(res));  // refused either way; the entry is best effort only if it fails
+  });
 }
 
 void Api::Handle(const Request& req, Respond respond) const {
   metrics_.RecordRequest();
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
+  const Resource resource = ResourceOf(req.method(), path);
+  if (path == "/healthz" && req.method() == http::verb::get) {
+    return respond(JsonResponse(req, http::status::ok, {{"status", "ok"}}));
+  }
+  auto grant = Authorize(req, resource);
+  if (!grant.ok()) {
+    std::string actor;
+    if (grant.status().code() == ledger::Code::kPermissionDenied) {
+      const auto header = req[http::field::authorization];
+      actor = tokens_->Authenticate(std::string_view(header.data(), header.size()))->actor;
+    }
+    return Refuse(req, resource, grant.status(), actor, std::move(respond));
+  }
+  if (const unsigned wait = limiter_.Take(grant->principal.token_id)) {
+    metrics_.RecordRefused(Metrics::Refusal::kRateLimited);
+    Response res = Problem(
+        req.version(), req.keep_alive(), http::status::too_many_requests, "Too many requests",
+        ledger::Status::Exhausted("token " + grant->principal.token_id + " is over " +
+                                  std::to_string(limits_.token_rate_per_s) +
+                                  " requests per second; retry after " + std::to_string(wait) +
+                                  " s"));
+    res.set(http::field::retry_after, std::to_string(wait));
+    return respond(std::move(res));
+  }
   std::optional<Response> read;
   if (proofs_ != nullptr) read = proofs_->Handle(req);
-  if (!read && records_ != nullptr) read = records_->Handle(req);
+  if (!read && records_ != nullptr) read = records_->Handle(req, *grant);
   if (read) {
     std::optional<AccessEntry> entry;
     if (access_ != nullptr && req.method() == http::verb::get)
       entry = AccessLog::RecordedRead(target);
     if (!entry) return respond(std::move(*read));
     // The read is answered only once its access-log entry is durable.
-    entry->actor = ActorOf(req);
+    entry->actor = grant->principal.actor;
     entry->status = read->result_int();
     return access_->Record(*entry, [this, res = std::move(*read),
                                     respond = std::move(respond)](ledger::Status s) mutable {
@@ -199,9 +271,6 @@ void Api::Handle(const Request& req, Respond respond) const {
     res.set(http::field::allow, "GET");
     return respond(std::move(res));
   }
-  if (path == "/healthz" && req.method() == http::verb::get) {
-    return respond(JsonResponse(req, http::status::ok, {{"status", "ok"}}));
-  }
   if (path == "/v1/keys" && req.method() == http::verb::get) {
     json::array keys;
     for (const auto& k : keys_.keys()) {
@@ -214,7 +283,7 @@ void Api::Handle(const Request& req, Respond respond) const {
     return respond(JsonResponse(req, http::status::ok, {{"keys", std::move(keys)}}));
   }
   if (path == "/v1/events" && req.method() == http::verb::post)
-    return AppendEvents(req, std::move(respond));
+    return AppendEvents(req, *grant, std::move(respond));
   if (path == "/v1/events" && req.method() == http::verb::get) return respond(Feed(req));
   if (path == "/metrics" && req.method() == http::verb::get) {
     Response res(http::status::ok, req.version());
@@ -239,6 +308,8 @@ std::optional<FeedQuery> Api::FollowQuery(const Request& req) const {
   const std::string_view target(req.target().data(), req.target().size());
   if (req.method() != http::verb::get || target.substr(0, target.find('?')) != "/v1/events")
     return std::nullopt;
+  auto grant = Authorize(req, Resource::kFeed);
+  if (!grant.ok() || limiter_.Take(grant->principal.token_id) != 0) return std::nullopt;
   auto q = ParseFeedQuery(target, log_.partitions());
   if (!q.ok() || !q->follow) return std::nullopt;  // Handle answers (errors included)
   return *q;
@@ -273,7 +344,7 @@ Response Api::Feed(const Request& req) const {
   return res;
 }
 
-void Api::AppendEvents(const Request& req, Respond respond) const {
+void Api::AppendEvents(const Request& req, const Grant& grant, Respond respond) const {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   auto type = req[http::field::content_type];
@@ -297,7 +368,7 @@ void Api::AppendEvents(const Request& req, Respond respond) const {
     return respond(Problem(version, keep_alive, http::status::bad_request,
                            http::obsolete_reason(http::status::bad_request), commands.status()));
   }
-  std::string actor = ActorOf(req);
+  std::string actor = grant.principal.actor;
   writer_->AppendAsync(
       std::move(*commands), std::move(actor),
       [this, version, keep_alive, start = std::chrono::steady_clock::now(),

@@ -2,12 +2,14 @@
 // a socket), so they can be tested without a server. docs/API.md describes the routes.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <boost/beast/http.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
 
+#include "ingest/authz.h"
 #include "ingest/feed.h"
 #include "ingest/metrics.h"
 #include "ledger/event_log.h"
@@ -25,6 +27,8 @@ struct ApiLimits {
   size_t body_bytes_max = 4 * 1024 * 1024;
   size_t follow_clients_max = 64;  // open ?follow=true feeds; beyond: 503
   unsigned follow_poll_ms = 50;    // how often an idle followed feed looks for new events
+  double token_rate_per_s = 0;     // requests per second per token; 0 = unlimited
+  double token_burst = 0;          // requests a token may send at once (>= 1 when limited)
 };
 
 class RecordsApi;
@@ -48,15 +52,22 @@ class Api {
   void AttachRecords(const RecordsApi* records) { records_ = records; }
   // Adds the checkpoint, proof and audit pack routes; before serving.
   void AttachProofs(const ProofsApi* proofs) { proofs_ = proofs; }
-  // Records every read of records, history and audit packs before answering it, and
-  // serves GET /v1/access; before serving.
+  // Records every read of records, history and audit packs before answering it, every
+  // request its role may not make, and serves GET /v1/access; before serving.
   void AttachAccessLog(const AccessLog* access) { access_ = access; }
+  // Every request but /healthz must carry one of these tokens; before serving. Without
+  // tokens (and not open), every such request is answered 401.
+  void AttachTokens(const TokenDirectory* tokens) { tokens_ = tokens; }
+  // Lets every request in with every right, as user:dev (ledgerd --dev-open, loopback
+  // only); before serving.
+  void OpenForDevelopment() { open_ = true; }
 
   const ApiLimits& limits() const { return limits_; }
   const ledger::EventLog& log() const { return log_; }
 
   // Whether the request is a followed feed (GET /v1/events?...&follow=true) with a valid
-  // query; such requests are streamed by the session, not answered by Handle.
+  // query that its token may read; such requests are streamed by the session, not
+  // answered by Handle (which answers every other case, refusals included).
   std::optional<FeedQuery> FollowQuery(const Request& request) const;
   // Counts open followed feeds; false when follow_clients_max are open already.
   bool AcquireFollower() const;
@@ -65,7 +76,13 @@ class Api {
   void CountTooLarge() const { metrics_.RecordTooLarge(); }
 
  private:
-  void AppendEvents(const Request& request, Respond respond) const;
+  // Who sent the request and what the matrix lets it do with `resource`: kUnauthenticated
+  // or kPermissionDenied (naming why) otherwise.
+  ledger::Result<Grant> Authorize(const Request& request, Resource resource) const;
+  // Answers a refused request: 401, or 403 once the access log has recorded it.
+  void Refuse(const Request& request, Resource resource, const ledger::Status& why,
+              const std::string& actor, Respond respond) const;
+  void AppendEvents(const Request& request, const Grant& grant, Respond respond) const;
   Response Feed(const Request& request) const;
 
   ledger::Writer* writer_;
@@ -75,8 +92,11 @@ class Api {
   const RecordsApi* records_ = nullptr;
   const ProofsApi* proofs_ = nullptr;
   const AccessLog* access_ = nullptr;
+  const TokenDirectory* tokens_ = nullptr;
+  bool open_ = false;
   const ledger::Keyring& keys_;
   ApiLimits limits_;
+  mutable RateLimiter limiter_{limits_.token_rate_per_s, std::max(1.0, limits_.token_burst)};
 };
 
 // A JSON response answering `request` (its HTTP version and keep-alive).
@@ -86,9 +106,5 @@ Response JsonResponse(const Request& request, http::status status, const boost::
 Response Problem(unsigned version, bool keep_alive, http::status status, std::string_view title,
                  const ledger::Status& detail);
 http::status HttpStatus(ledger::Code code);
-
-// Who sent the request: until tokens exist (issue 6), the Ledger-Actor header, or
-// "user:anonymous".
-std::string ActorOf(const Request& request);
 
 }  // namespace ingest

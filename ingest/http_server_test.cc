@@ -47,6 +47,7 @@ class ServerTest : public ::testing::Test {
     api_ = std::make_unique<Api>(
         writer_.get(), *log_, keys_,
         ApiLimits{.body_bytes_max = 64 * 1024, .follow_clients_max = 2, .follow_poll_ms = 5});
+    api_->OpenForDevelopment();  // these tests are of HTTP; tests/auth_test.cc tests tokens
     server_ = HttpServer::Start(*api_,
                                 {.host = "127.0.0.1", .port = 0, .threads = 2, .read_timeout_s = 2})
                   .value();

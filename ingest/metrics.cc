@@ -34,6 +34,13 @@ std::string Metrics::Render(const ledger::EventLog& log, uint64_t log_bytes) con
   std::string out;
   Help(out, "ledger_http_requests_total", "counter", "HTTP requests read");
   Line(out, "ledger_http_requests_total", "", requests_.load());
+  Help(out, "ledger_http_refused_total", "counter",
+       "Requests refused before they were handled: no valid token (401), a role that may "
+       "not (403), over the token's rate (429)");
+  const char* refusals[] = {"unauthenticated", "denied", "rate_limited"};
+  for (size_t i = 0; i < refused_.size(); ++i)
+    Line(out, "ledger_http_refused_total", std::string("reason=\"") + refusals[i] + "\"",
+         refused_[i].load());
   Help(out, "ledger_append_requests_total", "counter", "Append requests acknowledged");
   Line(out, "ledger_append_requests_total", "", append_requests_.load());
   Help(out, "ledger_events_appended_total", "counter", "Events appended (durable)");

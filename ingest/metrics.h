@@ -21,6 +21,11 @@ class Metrics {
   // An append whose body was over the limit (413): counted as reason "body_too_large".
   void RecordTooLarge() { too_large_.fetch_add(1, std::memory_order_relaxed); }
   void RecordRequest() { requests_.fetch_add(1, std::memory_order_relaxed); }
+  // A request refused before it was handled.
+  enum class Refusal { kUnauthenticated, kDenied, kRateLimited };
+  void RecordRefused(Refusal why) {
+    refused_[static_cast<size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+  }
 
   // The exposition text, with the log's per-partition ends and its size on disk.
   std::string Render(const ledger::EventLog& log, uint64_t log_bytes) const;
@@ -37,6 +42,7 @@ class Metrics {
   std::atomic<uint64_t> events_replayed_{0};
   std::array<std::atomic<uint64_t>, kCodes> rejects_{};
   std::atomic<uint64_t> too_large_{0};
+  std::array<std::atomic<uint64_t>, 3> refused_{};
   std::array<std::atomic<uint64_t>, kBucketsUs.size() + 1> buckets_{};
   std::atomic<uint64_t> latency_sum_us_{0};
 };

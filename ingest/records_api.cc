@@ -50,9 +50,50 @@ json::object EntryJson(const projections::HistoryEntry& e) {
   return o;
 }
 
+// The record a record without an account belongs to, by the field naming it: an invoice
+// bills an order, a payment pays an invoice.
+constexpr std::string_view kParentRefs[] = {"order", "contract", "invoice", "opportunity"};
+
+// Whose `record` is: its owner and its account's owner (found through the records it
+// belongs to, at most three steps: payment -> invoice -> order -> account).
+Ownership OwnershipOf(const projections::ViewReader& views, const projections::RecordState& r) {
+  Ownership o{r.indexed.owner, "", r.kind == "product"};
+  if (r.kind == "account") {
+    o.account_owner = r.indexed.owner;
+    return o;
+  }
+  std::string account = r.indexed.account;
+  projections::RecordState hop = r;
+  for (int step = 0; account.empty() && step < 3; ++step) {
+    std::string parent;
+    for (std::string_view ref : kParentRefs) {
+      const json::value* v = hop.state.if_contains(ref);
+      if (v != nullptr && v->is_string()) {
+        parent = std::string(ref) + "/" + std::string(v->get_string());
+        break;
+      }
+    }
+    if (parent.empty()) break;
+    auto next = views.GetRecord(parent);
+    if (!next.ok()) break;
+    hop = std::move(*next);
+    account = hop.indexed.account;
+  }
+  if (!account.empty()) {
+    if (auto a = views.GetRecord("account/" + account); a.ok()) o.account_owner = a->indexed.owner;
+  }
+  return o;
+}
+
+ledger::Status NotYours(const Grant& grant, const std::string& subject) {
+  return ledger::Status::Denied(grant.principal.actor + " may read only " +
+                                (grant.scope == Scope::kTeam ? "its team's" : "its own") +
+                                " records, and " + subject + " is not one of them");
+}
+
 }  // namespace
 
-std::optional<Response> RecordsApi::Handle(const Request& req) const {
+std::optional<Response> RecordsApi::Handle(const Request& req, const Grant& grant) const {
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
   constexpr std::string_view kPrefix = "/v1/records/";
@@ -81,9 +122,16 @@ std::optional<Response> RecordsApi::Handle(const Request& req) const {
   }
   if (!known) return Fail(req, ledger::Status::NotFound("no such resource " + std::string(path)));
   const std::shared_ptr<const projections::Generation> g = views_.Current();
-  if (parts.size() == 1) return List(req, *g, std::string(parts[0]));
-  if (parts.size() == 3 && parts[2] == "related") return Related(req, *g, std::string(parts[1]));
+  if (parts.size() == 1) return List(req, *g, std::string(parts[0]), grant);
+  if (parts.size() == 3 && parts[2] == "related")
+    return Related(req, *g, std::string(parts[1]), grant);
   const std::string subject = std::string(parts[0]) + "/" + std::string(parts[1]);
+  if (grant.scope != Scope::kAll) {
+    // Whose the record is now decides, for its history and past states too.
+    auto current = g->reader->GetRecord(subject);
+    if (!current.ok()) return Fail(req, current.status());
+    if (!grant.Sees(OwnershipOf(*g->reader, *current))) return Fail(req, NotYours(grant, subject));
+  }
   return parts.size() == 3 ? History(req, *g, subject) : Record(req, *g, subject);
 }
 
@@ -139,7 +187,8 @@ Response RecordsApi::History(const Request& req, const Generation& g,
   return JsonResponse(req, http::status::ok, body);
 }
 
-Response RecordsApi::List(const Request& req, const Generation& g, const std::string& kind) const {
+Response RecordsApi::List(const Request& req, const Generation& g, const std::string& kind,
+                          const Grant& grant) const {
   Query q(TargetOf(req), {"owner", "stage", "status", "account", "updated_since", "limit", "cursor",
                           "after", "purpose"});
   projections::ListFilter filter{q.Get("owner"), q.Get("stage"), q.Get("status"), q.Get("account"),
@@ -150,14 +199,19 @@ Response RecordsApi::List(const Request& req, const Generation& g, const std::st
   if (auto s = WaitForPositions(g, after, options_.read_wait); !s.ok()) return Fail(req, s);
   auto page = g.reader->List(kind, filter, limit, q.Get("cursor"));
   if (!page.ok()) return Fail(req, page.status());
+  // A scoped caller's page leaves out records it may not read, so it may hold fewer
+  // than `limit`; the cursor still goes on from the last record looked at.
   json::array records;
-  for (const auto& r : page->records) records.push_back(RecordJson(r));
+  for (const auto& r : page->records)
+    if (grant.scope == Scope::kAll || grant.Sees(OwnershipOf(*g.reader, r)))
+      records.push_back(RecordJson(r));
   json::object body{{"records", std::move(records)}};
   if (!page->cursor.empty()) body["cursor"] = page->cursor;
   return JsonResponse(req, http::status::ok, body);
 }
 
-Response RecordsApi::Related(const Request& req, const Generation& g, const std::string& id) const {
+Response RecordsApi::Related(const Request& req, const Generation& g, const std::string& id,
+                             const Grant& grant) const {
   Query q(TargetOf(req), {"limit", "after", "purpose"});
   uint64_t limit = q.Number("limit", projections::kListLimitMax);
   const auto after = q.Positions(g.store->partitions());
@@ -165,6 +219,8 @@ Response RecordsApi::Related(const Request& req, const Generation& g, const std:
   if (auto s = WaitForPositions(g, after, options_.read_wait); !s.ok()) return Fail(req, s);
   auto account = g.reader->GetRecord("account/" + id);
   if (!account.ok()) return Fail(req, account.status());
+  if (grant.scope != Scope::kAll && !grant.Sees(OwnershipOf(*g.reader, *account)))
+    return Fail(req, NotYours(grant, "account/" + id));
   json::object body{{"account", RecordJson(*account)}};
   json::object more;
   projections::ListFilter filter;
@@ -174,7 +230,9 @@ Response RecordsApi::Related(const Request& req, const Generation& g, const std:
     auto page = g.reader->List(related.kind, filter, limit, "");
     if (!page.ok()) return Fail(req, page.status());
     json::array records;
-    for (const auto& r : page->records) records.push_back(RecordJson(r));
+    for (const auto& r : page->records)
+      if (grant.scope == Scope::kAll || grant.Sees(OwnershipOf(*g.reader, r)))
+        records.push_back(RecordJson(r));
     body[related.member] = std::move(records);
     if (!page->cursor.empty()) more[related.kind] = page->cursor;
   }

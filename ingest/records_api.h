@@ -33,8 +33,10 @@ class RecordsApi {
   explicit RecordsApi(const projections::LiveViews& views, RecordsOptions options = {})
       : views_(views), options_(options) {}
 
-  // The response when the request is one of the routes above; nullopt otherwise.
-  std::optional<Response> Handle(const Request& request) const;
+  // The response when the request is one of the routes above; nullopt otherwise. A
+  // grant scoped to the caller's own or team's records (ingest/authz.h) answers 403 for
+  // any other record, and leaves other records out of lists.
+  std::optional<Response> Handle(const Request& request, const Grant& grant) const;
 
   // Marks each history entry with its verification status (ProofsApi::Verify).
   void AttachProofs(const ProofsApi* proofs) { proofs_ = proofs; }
@@ -46,8 +48,10 @@ class RecordsApi {
   using Generation = projections::Generation;
   Response Record(const Request& req, const Generation& g, const std::string& subject) const;
   Response History(const Request& req, const Generation& g, const std::string& subject) const;
-  Response List(const Request& req, const Generation& g, const std::string& kind) const;
-  Response Related(const Request& req, const Generation& g, const std::string& id) const;
+  Response List(const Request& req, const Generation& g, const std::string& kind,
+                const Grant& grant) const;
+  Response Related(const Request& req, const Generation& g, const std::string& id,
+                   const Grant& grant) const;
   Response Ready(const Request& req) const;
 
   const projections::LiveViews& views_;

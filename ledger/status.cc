@@ -24,6 +24,10 @@ const char* CodeName(Code code) {
       return "resource exhausted";
     case Code::kInternal:
       return "internal error";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kPermissionDenied:
+      return "permission denied";
   }
   return "unknown";
 }

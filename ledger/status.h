@@ -27,6 +27,8 @@ enum class Code {
   kUnavailable,        // the log cannot accept or serve right now (503)
   kResourceExhausted,  // a named limit was reached
   kInternal,           // a bug; should not happen
+  kUnauthenticated,    // no valid credentials (401)
+  kPermissionDenied,   // the caller's role does not allow this (403)
 };
 
 const char* CodeName(Code code);
@@ -66,6 +68,12 @@ class [[nodiscard]] Status {
   }
   static Status Internal(std::string message) {
     return Status(Code::kInternal, std::move(message));
+  }
+  static Status Unauthenticated(std::string message) {
+    return Status(Code::kUnauthenticated, std::move(message));
+  }
+  static Status Denied(std::string message) {
+    return Status(Code::kPermissionDenied, std::move(message));
   }
 
   Status(Code code, std::string message, std::vector<Violation> violations = {})

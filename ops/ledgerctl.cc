@@ -2,6 +2,7 @@
 //
 //   ledgerctl verify   walk a log (or a captured NDJSON feed) and check every link
 //   ledgerctl keys     generate a signing key, show the verifier keys
+//   ledgerctl tokens   issue, list and revoke bearer tokens
 //   ledgerctl append   offline bulk import of NDJSON commands (ledgerd stopped)
 //   ledgerctl feed     print the log as NDJSON feed lines
 //   ledgerctl replay   rebuild the read models into a new generation and swap it in
@@ -27,6 +28,7 @@ constexpr const char* kUsage =
     "  verify    check a log (--data DIR) or a captured feed (--ndjson FILE): canonical\n"
     "            bytes, leaf hashes, both hash chains, stream versions, signatures\n"
     "  keys      'keys generate' a signing key file, 'keys show' the verifier keys\n"
+    "  tokens    'tokens create|list|revoke': the bearer tokens a ledgerd accepts\n"
     "  append    import commands from an NDJSON file into a stopped ledger's log\n"
     "  feed      print the log as NDJSON feed lines (the input of verify --ndjson)\n"
     "  replay    rebuild the read models from the log (optionally to a point) and swap\n"
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   }
   if (command == "verify") return ledgerctl::RunVerify(args);
   if (command == "keys") return ledgerctl::RunKeys(args);
+  if (command == "tokens") return ledgerctl::RunTokens(args);
   if (command == "append") return ledgerctl::RunAppend(args);
   if (command == "feed") return ledgerctl::RunFeed(args);
   if (command == "replay") return ledgerctl::RunReplay(args);

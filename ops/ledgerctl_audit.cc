@@ -89,19 +89,21 @@ int RunAuditPack(const std::vector<std::string>& args) {
   po::options_description options("options");
   auto add = options.add_options();
   add("url", po::value<std::string>()->required(), "the ledgerd: http://HOST[:PORT][/PREFIX]");
+  AddTokenOption(add);
   add("subject", po::value<std::string>()->required(), "the record: KIND/ID");
   add("out", po::value<std::string>(), "where to write the pack (default KIND-ID.auditpack.json)");
   add("vkeys", po::value<std::string>(),
       "verifier keys to require (e.g. DATA/keys/ledger.vkeys); default: the pack's own");
-  Parsed parsed =
-      Parse(kCommand, "auditpack --url URL --subject KIND/ID [--out FILE] [--vkeys FILE]",
-            "Fetches the record's audit pack (GET /v1/records/KIND/ID/auditpack), checks it as\n"
-            "verify-pack does, and writes it. Exit 1 if it does not verify.",
-            options, args);
+  Parsed parsed = Parse(
+      kCommand, "auditpack --url URL [--token T] --subject KIND/ID [--out FILE] [--vkeys FILE]",
+      "Fetches the record's audit pack (GET /v1/records/KIND/ID/auditpack), checks it as\n"
+      "verify-pack does, and writes it. Exit 1 if it does not verify.",
+      options, args);
   if (parsed.done) return parsed.exit;
   std::string error;
   auto endpoint = ParseUrl(parsed.vm["url"].as<std::string>(), error);
   if (!endpoint) return Fail(kCommand, error, kExitUsage);
+  endpoint->token = TokenOf(parsed.vm);
   const std::string subject = parsed.vm["subject"].as<std::string>();
   const size_t slash = subject.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == subject.size())
@@ -174,6 +176,7 @@ int RunMonitor(const std::vector<std::string>& args) {
   po::options_description options("options");
   auto add = options.add_options();
   add("url", po::value<std::string>()->required(), "the ledgerd: http://HOST[:PORT][/PREFIX]");
+  AddTokenOption(add);
   add("from", po::value<std::string>()->required(),
       "a checkpoint of the partition seen before (a signed note file)");
   add("vkeys", po::value<std::string>()->required(),
@@ -181,7 +184,7 @@ int RunMonitor(const std::vector<std::string>& args) {
   add("save", po::bool_switch(),
       "when consistent, replace the --from file with the new checkpoint (for the next run)");
   Parsed parsed =
-      Parse(kCommand, "monitor --url URL --from CHECKPOINT_FILE --vkeys FILE [--save]",
+      Parse(kCommand, "monitor --url URL [--token T] --from CHECKPOINT_FILE --vkeys FILE [--save]",
             "The transparency-log monitor check: fetches the partition's latest checkpoint and\n"
             "a consistency proof from the one in --from, and fails loudly (exit 1) if the\n"
             "ledger rewrote, dropped or forked anything that checkpoint had signed.",
@@ -190,6 +193,7 @@ int RunMonitor(const std::vector<std::string>& args) {
   std::string error;
   auto endpoint = ParseUrl(parsed.vm["url"].as<std::string>(), error);
   if (!endpoint) return Fail(kCommand, error, kExitUsage);
+  endpoint->token = TokenOf(parsed.vm);
   auto keys = ledger::LoadVerifierKeys(parsed.vm["vkeys"].as<std::string>());
   if (!keys.ok()) return Fail(kCommand, keys.status());
   const fs::path from_file = parsed.vm["from"].as<std::string>();

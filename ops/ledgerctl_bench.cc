@@ -80,7 +80,7 @@ struct Config {
   std::chrono::milliseconds duration{0};  // otherwise: send new requests for this long
   uint64_t warmup_events = 0;
   Kind kind = Kind::kAccount;
-  std::string actor;
+  std::string token;  // the bearer token; its actor is the events' actor
   std::string run_id;
   bool json = false;
 };
@@ -143,12 +143,9 @@ std::string CheckOptions(const po::variables_map& vm, Config& config) {
     if (config.kind != Kind::kAccount) return "--mix starts from accounts; drop --kind activity";
     config.kind = Kind::kMix;
   }
-  config.actor = vm["actor"].as<std::string>();
-  if (config.actor.empty() || config.actor.size() > ledger::kActorBytesMax ||
-      std::ranges::any_of(config.actor, [](char c) { return c < ' ' || c > '~'; })) {
-    return "--actor must be 1.." + std::to_string(ledger::kActorBytesMax) +
-           " printable ASCII bytes";
-  }
+  config.token = TokenOf(vm);
+  if (std::ranges::any_of(config.token, [](char c) { return c <= ' ' || c > '~'; }))
+    return "--token must be printable ASCII without spaces";
   config.run_id = vm.count("run-id") ? vm["run-id"].as<std::string>() : NewRunId();
   if (config.run_id.empty() || config.run_id.size() > kRunIdBytesMax ||
       std::ranges::any_of(config.run_id, [](unsigned char c) { return !std::isalnum(c); })) {
@@ -370,10 +367,11 @@ uint64_t CountOf(std::string_view text, std::string_view what) {
 class LoadRun {
  public:
   LoadRun(const Config& config, const Workload& workload) : config_(config), workload_(workload) {
-    header_prefix_ = "POST " + config.endpoint.target +
-                     " HTTP/1.1\r\nHost: " + config.endpoint.host_header +
-                     "\r\nContent-Type: application/json\r\nLedger-Actor: " + config.actor +
-                     "\r\nContent-Length: ";
+    header_prefix_ =
+        "POST " + config.endpoint.target + " HTTP/1.1\r\nHost: " + config.endpoint.host_header +
+        "\r\nContent-Type: application/json\r\n" +
+        (config.token.empty() ? "" : "Authorization: Bearer " + config.token + "\r\n") +
+        "Content-Length: ";
   }
 
   // Opens every connection; an error message when one cannot be opened.
@@ -688,7 +686,7 @@ int RunBench(const std::vector<std::string>& args) {
   add("mix", po::bool_switch(),
       "cycle account.registered, contact.registered at that account, opportunity.opened "
       "with both");
-  add("actor", po::value<std::string>()->default_value("user:bench"), "the Ledger-Actor header");
+  AddTokenOption(add);
   add("run-id", po::value<std::string>(),
       "in every record id and idempotency key (default: 8 random characters)");
   add("json", po::bool_switch(), "print one JSON object to stdout, the summary to stderr");

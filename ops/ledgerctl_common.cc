@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "ledger/keys.h"
@@ -148,6 +149,17 @@ std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error) {
   return e;
 }
 
+void AddTokenOption(boost::program_options::options_description_easy_init& add) {
+  add("token", boost::program_options::value<std::string>(),
+      "the bearer token to send (default: the LEDGER_TOKEN environment variable)");
+}
+
+std::string TokenOf(const boost::program_options::variables_map& vm) {
+  if (vm.count("token")) return vm["token"].as<std::string>();
+  const char* env = std::getenv("LEDGER_TOKEN");
+  return env == nullptr ? "" : env;
+}
+
 ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& route,
                                   std::chrono::milliseconds timeout) {
   namespace beast = boost::beast;
@@ -166,6 +178,7 @@ ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& r
   http::request<http::empty_body> req(http::verb::get, endpoint.prefix + route, 11);
   req.set(http::field::host, endpoint.host_header);
   req.set(http::field::user_agent, "ledgerctl");
+  if (!endpoint.token.empty()) req.set(http::field::authorization, "Bearer " + endpoint.token);
   http::write(stream, req, ec);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;

@@ -64,7 +64,12 @@ struct Endpoint {
   std::string host_header;
   std::string prefix;  // "" or "/PREFIX", prepended to every route
   std::string target;  // a route with its prefix, for callers that keep one
+  std::string token;   // the bearer token sent with every request ("" = none)
 };
+// --token, described for the commands that talk to a ledgerd, and the token it names:
+// the option, else the LEDGER_TOKEN environment variable, else "".
+void AddTokenOption(boost::program_options::options_description_easy_init& add);
+std::string TokenOf(const boost::program_options::variables_map& vm);
 // nullopt with `error` saying why for anything but http://HOST[:PORT][/PREFIX].
 std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error);
 
@@ -82,6 +87,7 @@ std::string ProblemDetail(const HttpReply& reply);
 
 int RunVerify(const std::vector<std::string>& args);
 int RunKeys(const std::vector<std::string>& args);
+int RunTokens(const std::vector<std::string>& args);
 int RunAppend(const std::vector<std::string>& args);
 int RunFeed(const std::vector<std::string>& args);
 int RunReplay(const std::vector<std::string>& args);

@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT, then stops accepting, finishes in-flight appends and exits 0.
 #include <signal.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "ingest/http_server.h"
 #include "ingest/proofs_api.h"
 #include "ingest/records_api.h"
+#include "ingest/tokens.h"
 #include "ledger/embedded_log.h"
 #include "ledger/kafka_log.h"
 #include "ledger/partition.h"
@@ -44,7 +46,19 @@ struct Config {
   std::string vkeys;  // verifier keys; default DATA/keys/ledger.vkeys
   uint64_t checkpoint_events = 1000;
   unsigned checkpoint_interval_ms = 1000;
+  std::string tokens;  // default DATA/tokens.json
+  bool dev_open = false;
+  double rate = 0;  // requests per second per token; 0 = unlimited
+  double burst = 0;
 };
+
+// Whether `host` is a loopback address (or "localhost"): --dev-open serves only there.
+bool Loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
 
 // Parses flags and the optional config file (key = value lines, same names as flags).
 int ParseConfig(int argc, char** argv, Config& c) {
@@ -82,6 +96,16 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "checkpoint-interval-ms",
       po::value(&c.checkpoint_interval_ms)->default_value(c.checkpoint_interval_ms),
       "... or once the oldest of them has waited this long")(
+      "tokens", po::value(&c.tokens),
+      "the bearer tokens file (default DATA/tokens.json; ledgerctl tokens create adds to it, "
+      "and ledgerd sees changes within a second)")(
+      "dev-open", po::bool_switch(&c.dev_open),
+      "let every request in, with every right, as user:dev: for a demo on a loopback "
+      "address only, never in production")(
+      "rate-per-token", po::value(&c.rate)->default_value(c.rate),
+      "requests per second each token may send (0 = unlimited); over it: 429 Retry-After")(
+      "rate-burst", po::value(&c.burst)->default_value(c.burst),
+      "requests a token may send at once before the rate applies (default: one second's)")(
       "vkeys", po::value(&c.vkeys),
       "verifier keys the projections trust (default DATA/keys/ledger.vkeys; a query node "
       "needs the writer's)")(
@@ -124,6 +148,16 @@ int main(int argc, char** argv) {
   size_t colon = c.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "ledgerd: --listen must be HOST:PORT, not " << c.listen << "\n";
+    return 2;
+  }
+  if (c.dev_open && !Loopback(c.listen.substr(0, colon))) {
+    std::cerr << "ledgerd: --dev-open lets anyone in, so it serves only on a loopback address, "
+                 "not "
+              << c.listen << "\n";
+    return 2;
+  }
+  if (c.rate < 0 || c.burst < 0) {
+    std::cerr << "ledgerd: --rate-per-token and --rate-burst must not be negative\n";
     return 2;
   }
   // Block the stop signals in every thread; the main thread waits for them below.
@@ -207,8 +241,23 @@ int main(int argc, char** argv) {
       projections::LiveViews::Open(c.data / "views", *log, *keyring, models, views_options);
   if (!views.ok()) return Fail("cannot open the read models", views.status());
   ingest::RecordsApi records(**views, {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
-  ingest::Api api(writer.get(), *log, *keyring, {.body_bytes_max = c.body_bytes_max});
+  ingest::Api api(writer.get(), *log, *keyring,
+                  {.body_bytes_max = c.body_bytes_max,
+                   .token_rate_per_s = c.rate,
+                   .token_burst = c.burst > 0 ? c.burst : std::max(1.0, c.rate)});
   api.AttachRecords(&records);
+  ingest::TokenDirectory tokens(c.tokens.empty() ? ingest::TokenFile(c.data) : fs::path(c.tokens));
+  if (auto s = tokens.Load(); !s.ok()) return Fail("cannot read the tokens", s);
+  api.AttachTokens(&tokens);
+  if (c.dev_open) {
+    api.OpenForDevelopment();
+    std::fprintf(stderr, "ledgerd: --dev-open: every request is let in as user:dev\n");
+  } else if (tokens.size() == 0) {
+    std::fprintf(stderr,
+                 "ledgerd: no tokens yet, so every request but /healthz is refused (401); make "
+                 "one with: ledgerctl tokens create --data %s --role admin --actor user:NAME\n",
+                 c.data.c_str());
+  }
   // Every read of records is recorded in this node's access log, signed with its own
   // access key (a query node has no ledger key, and readers must not trust it for events).
   auto access_key = ledger::LoadOrCreateKey(c.data / "access-keys", c.name + "-access");

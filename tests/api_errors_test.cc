@@ -309,6 +309,7 @@ TEST_F(ApiErrors, ErrorsKeepTheConnectionOpen) {
     http::request<http::string_body> req(verb, target, 11);
     req.set(http::field::host, "localhost");
     req.set(http::field::content_type, type);
+    req.set(http::field::authorization, "Bearer " + TokenFor(port_, verb, target));
     req.keep_alive(true);
     req.body() = body;
     req.prepare_payload();

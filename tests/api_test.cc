@@ -77,7 +77,7 @@ TEST_F(Api, AppendingOneEventAnswersWhereItIsAndWhatItHashesTo) {
   EXPECT_FALSE(a.replayed);
 
   // The event is in the feed where the answer said, hashes to the answered hash, and
-  // carries the command and the actor from Ledger-Actor.
+  // carries the command and the actor of the caller's token.
   auto line = FeedLineAt(port_, a.partition, a.ledgerseq);
   ASSERT_TRUE(line.has_value());
   EXPECT_EQ(line->event["id"].as_string(), "evt-one");

@@ -188,8 +188,9 @@ TEST_F(AuditTest, AnAuditPackVerifiesWithNoServerAndNoDataDirAndNamesWhatWasAlte
       ASSERT_EQ(Post(server.port(), Renames("ACC-9", i, std::min(100, 299 - i))).status, 201);
     ASSERT_EQ(Post(server.port(), Registrations("OTHER", 0, 20)).status, 201);
     // At once, without waiting for the views: a pack holds every event the log has.
-    ProcessResult r = Ledgerctl({"auditpack", "--url", server.url(), "--subject", "account/ACC-9",
-                                 "--out", pack_file, "--vkeys", VKeys().string()});
+    ProcessResult r =
+        Ledgerctl({"auditpack", "--token", server.token("compliance"), "--url", server.url(),
+                   "--subject", "account/ACC-9", "--out", pack_file, "--vkeys", VKeys().string()});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_THAT(r.out, HasSubstr("300 events of account/ACC-9, verified"));
     json::object after = Get(server.port(), "/v1/records/account/ACC-9/history?limit=1000");
@@ -243,8 +244,9 @@ TEST_F(AuditTest, TheMonitorAcceptsGrowthAndCatchesALogRewrittenByTheKeyHolder) 
     WriteFile(seen, WaitForCheckpoint(server.port(), 0, 20));
     ASSERT_EQ(Post(server.port(), Registrations("M", 20, 13)).status, 201);
     WaitForCheckpoint(server.port(), 0, 33);
-    ProcessResult r = Ledgerctl({"monitor", "--url", server.url(), "--from", seen.string(),
-                                 "--vkeys", VKeys().string(), "--save"});
+    ProcessResult r =
+        Ledgerctl({"monitor", "--token", server.token("compliance"), "--url", server.url(),
+                   "--from", seen.string(), "--vkeys", VKeys().string(), "--save"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(r.out, HasSubstr("sales-ledger/0: consistent, grew from 20 to 33 leaves"));
     EXPECT_EQ(OpenCheckpoint(ReadFile(seen), Keys(server.port())).size, 33u);
@@ -271,16 +273,16 @@ TEST_F(AuditTest, TheMonitorAcceptsGrowthAndCatchesALogRewrittenByTheKeyHolder) 
   ASSERT_TRUE(server.serving());
   const std::string forged = WaitForCheckpoint(server.port(), 0, 33);
   EXPECT_EQ(OpenCheckpoint(forged, Keys(server.port())).size, 33u);  // signed, and well formed
-  ProcessResult r = Ledgerctl(
-      {"monitor", "--url", server.url(), "--from", seen.string(), "--vkeys", VKeys().string()});
+  ProcessResult r = Ledgerctl({"monitor", "--token", server.token("consumer"), "--url",
+                               server.url(), "--from", seen.string(), "--vkeys", VKeys().string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("LOG REWRITTEN OR FORKED"));
   EXPECT_EQ(r.out, "");
   // It grows on from the rewrite; the monitor still refuses it.
   ASSERT_EQ(Post(server.port(), Registrations("M", 33, 5)).status, 201);
   WaitForCheckpoint(server.port(), 0, 38);
-  r = Ledgerctl(
-      {"monitor", "--url", server.url(), "--from", seen.string(), "--vkeys", VKeys().string()});
+  r = Ledgerctl({"monitor", "--token", server.token("consumer"), "--url", server.url(), "--from",
+                 seen.string(), "--vkeys", VKeys().string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("consistency proof fails"));
 }
@@ -297,8 +299,8 @@ TEST_F(AuditTest, AnAlteredEventLeafHashOrInteriorNodeFailsProofsHistoryPacksAnd
     ASSERT_EQ(Post(server.port(), Registrations("Z", 0, 22)).status, 201);
     WaitForCheckpoint(server.port(), 0, 32);
     WaitCaughtUp(server.port());
-    ASSERT_EQ(Ledgerctl({"monitor", "--url", server.url(), "--from", early.string(), "--vkeys",
-                         VKeys().string()})
+    ASSERT_EQ(Ledgerctl({"monitor", "--token", server.token("compliance"), "--url", server.url(),
+                         "--from", early.string(), "--vkeys", VKeys().string()})
                   .exit_code,
               0);
     EXPECT_EQ(
@@ -341,8 +343,9 @@ TEST_F(AuditTest, AnAlteredEventLeafHashOrInteriorNodeFailsProofsHistoryPacksAnd
   EXPECT_FALSE(inclusion_verifies(4)) << "the altered event's own leaf";
   EXPECT_TRUE(inclusion_verifies(20)) << "uses none of them";
   // Consistency from the early checkpoint (size 3) goes through the node over 0-1.
-  ProcessResult monitor = Ledgerctl(
-      {"monitor", "--url", server.url(), "--from", early.string(), "--vkeys", VKeys().string()});
+  ProcessResult monitor =
+      Ledgerctl({"monitor", "--token", server.token("consumer"), "--url", server.url(), "--from",
+                 early.string(), "--vkeys", VKeys().string()});
   EXPECT_EQ(monitor.exit_code, 1) << monitor.out << monitor.err;
   EXPECT_THAT(monitor.err, HasSubstr("LOG REWRITTEN OR FORKED"));
   // History names each failure; the untouched entries still verify.

@@ -6,8 +6,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "ingest/tokens.h"
 #include "ledger/canonical.h"
 #include "ledger/crypto.h"
 
@@ -31,10 +34,48 @@ fs::path StderrFile(const fs::path& data) {
 
 std::string Quoted(const std::string& s) { return json::serialize(json::value(s)); }
 
+// The tokens of each started Ledgerd, by port, for Request's default.
+std::mutex tokens_mu;
+std::map<uint16_t, std::map<std::string, std::string>> tokens_by_port;
+
+std::map<std::string, std::string> IssueFixtureTokens(const fs::path& data) {
+  std::map<std::string, std::string> tokens;
+  for (const auto& [role, actor] : kFixtureActors)
+    tokens[role] =
+        IssueTestToken(data, role, actor, role == "rep" || role == "manager" ? "east" : "");
+  return tokens;
+}
+
 }  // namespace
 
+std::string TokenFor(uint16_t port, http::verb verb, const std::string& target,
+                     const std::string& role) {
+  std::string chosen = role;
+  if (chosen.empty()) {
+    const std::string path = target.substr(0, target.find('?'));
+    chosen = verb == http::verb::post                  ? "rep"
+             : path == "/metrics" || path == "/readyz" ? "ops"
+                                                       : "compliance";
+  }
+  std::lock_guard lock(tokens_mu);
+  auto it = tokens_by_port.find(port);
+  if (it == tokens_by_port.end()) return "";
+  auto t = it->second.find(chosen);
+  return t == it->second.end() ? "" : t->second;
+}
+
+std::string IssueTestToken(const fs::path& data, const std::string& role, const std::string& actor,
+                           const std::string& team) {
+  auto parsed = ingest::ParseRole(role);
+  EXPECT_TRUE(parsed.has_value()) << role;
+  if (!parsed) return "";
+  auto issued = ingest::IssueToken(ingest::TokenFile(data), *parsed, actor, team);
+  EXPECT_TRUE(issued.ok()) << issued.status().ToString();
+  return issued.ok() ? issued->token : "";
+}
+
 Ledgerd::Ledgerd(const fs::path& data, const std::vector<std::string>& extra_args)
-    : child_(LedgerdArgv(data, extra_args), StderrFile(data)) {
+    : tokens_(IssueFixtureTokens(data)), child_(LedgerdArgv(data, extra_args), StderrFile(data)) {
   auto line = child_.ReadLine();
   EXPECT_TRUE(line.has_value()) << "ledgerd printed nothing; its stderr:\n"
                                 << ReadFile(StderrFile(data));
@@ -42,6 +83,14 @@ Ledgerd::Ledgerd(const fs::path& data, const std::vector<std::string>& extra_arg
   const size_t at = line->find("127.0.0.1:");
   EXPECT_NE(at, std::string::npos) << *line;
   if (at != std::string::npos) port_ = static_cast<uint16_t>(std::stoul(line->substr(at + 10)));
+  std::lock_guard lock(tokens_mu);
+  tokens_by_port[port_] = tokens_;
+}
+
+std::string Ledgerd::token(const std::string& role) const {
+  auto it = tokens_.find(role);
+  EXPECT_NE(it, tokens_.end()) << "no fixture token for role " << role;
+  return it == tokens_.end() ? "" : it->second;
 }
 
 ProcessResult Ledgerd::Stop() {
@@ -77,7 +126,9 @@ Reply Request(uint16_t port, http::verb verb, const std::string& target, const s
     http::request<http::string_body> req(verb, target, 11);
     req.set(http::field::host, "localhost");
     if (!options.content_type.empty()) req.set(http::field::content_type, options.content_type);
-    req.set("Ledger-Actor", "user:li.wei");
+    const std::string token =
+        options.token ? *options.token : TokenFor(port, verb, target, options.role);
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
     for (const auto& [name, value] : options.headers) req.set(name, value);
     req.body() = body;
     req.prepare_payload();

@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -30,10 +32,15 @@ inline constexpr std::chrono::seconds kRequestTimeout{30};
 // {"--body-bytes-max", "1024"}); its port is read from the line it prints when it
 // serves. stderr goes to <data>-ledgerd.err beside the data dir. Not thread-safe:
 // start, stop and kill it from the test's thread.
+//
+// Before it starts, a token of every role is issued in the data dir (kFixtureActors);
+// requests to its port carry one of them unless they say otherwise (RequestOptions).
 class Ledgerd {
  public:
   explicit Ledgerd(const fs::path& data, const std::vector<std::string>& extra_args = {});
   uint16_t port() const { return port_; }
+  // The token of `role` ("rep", "manager", "compliance", "consumer", "ops", "admin").
+  std::string token(const std::string& role) const;
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   bool serving() const { return port_ != 0; }
   // SIGTERM, then how it exited (a graceful stop exits 0).
@@ -42,6 +49,7 @@ class Ledgerd {
   void Kill();
 
  private:
+  std::map<std::string, std::string> tokens_;  // by role
   Child child_;
   uint16_t port_ = 0;
 };
@@ -57,13 +65,32 @@ struct Reply {
   boost::json::object Json() const;
 };
 
+// The actors of the tokens a Ledgerd issues, by role. The rep and the manager share the
+// team "east".
+inline const std::vector<std::pair<std::string, std::string>> kFixtureActors = {
+    {"rep", "user:li.wei"},          {"manager", "user:zhou.min"}, {"compliance", "user:audrey"},
+    {"consumer", "service:billing"}, {"ops", "user:ops.oncall"},   {"admin", "user:root.admin"}};
+
+// Issues a token in the data dir (a running ledgerd accepts it at once); "" and a test
+// failure when it cannot.
+std::string IssueTestToken(const fs::path& data, const std::string& role, const std::string& actor,
+                           const std::string& team = "");
+
 struct RequestOptions {
   std::string content_type = "application/json";  // empty: no Content-Type header
   std::vector<std::pair<std::string, std::string>> headers;
+  // The bearer token: unset, that of `role` of the Ledgerd on the port; when `role` is
+  // empty too, the rep's for POST, the ops' for /metrics and /readyz, the compliance
+  // officer's for other reads. "" sends no Authorization header.
+  std::optional<std::string> token;
+  std::string role;
 };
 
 Reply Request(uint16_t port, http::verb verb, const std::string& target, const std::string& body,
               const RequestOptions& options = {});
+// The token Request sends by default (see RequestOptions), for hand-made requests.
+std::string TokenFor(uint16_t port, http::verb verb, const std::string& target,
+                     const std::string& role = "");
 // POST /v1/events with `body` as application/json.
 Reply Post(uint16_t port, const std::string& body);
 // GET `target`; fails the test unless the status is `expected_status`; the body as a JSON

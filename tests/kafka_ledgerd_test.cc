@@ -123,9 +123,10 @@ TEST(KafkaLedgerd, AppendsArriveInKafkaAndAKcatCaptureVerifies) {
     }
     // The writer keeps each partition's Merkle tree and checkpoints beside the topic:
     // an audit pack proves a record's events in Kafka.
-    ProcessResult pack = Ledgerctl({"auditpack", "--url", ledgerd.url(), "--subject",
-                                    "account/ACC-3", "--out", (dir / "pack.json").string(),
-                                    "--vkeys", (data / "keys" / "ledger.vkeys").string()});
+    ProcessResult pack =
+        Ledgerctl({"auditpack", "--token", ledgerd.token("compliance"), "--url", ledgerd.url(),
+                   "--subject", "account/ACC-3", "--out", (dir / "pack.json").string(), "--vkeys",
+                   (data / "keys" / "ledger.vkeys").string()});
     EXPECT_EQ(pack.exit_code, 0) << pack.out << pack.err;
     EXPECT_NE(pack.out.find("1 events of account/ACC-3, verified"), std::string::npos) << pack.out;
     EXPECT_EQ(ledgerd.Stop().exit_code, 0);

@@ -28,8 +28,8 @@ TEST(LedgerctlBench, EveryAcknowledgedEventIsInTheLog) {
   {
     Ledgerd server(data);
     ASSERT_TRUE(server.serving());
-    ProcessResult r = Ledgerctl({"bench", "--url", server.url(), "--events", "2000", "--clients",
-                                 "4", "--batch", "50", "--json"});
+    ProcessResult r = Ledgerctl({"bench", "--token", server.token("rep"), "--url", server.url(),
+                                 "--events", "2000", "--clients", "4", "--batch", "50", "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(r.err, HasSubstr("events acknowledged  2000"));
 
@@ -72,12 +72,14 @@ TEST(LedgerctlBench, TheMixAndTheActivitiesAreValidCommands) {
   {
     Ledgerd server(data);
     ASSERT_TRUE(server.serving());
-    ProcessResult mix = Ledgerctl({"bench", "--url", server.url(), "--mix", "--events", "300",
-                                   "--warmup", "30", "--clients", "3", "--batch", "7"});
+    ProcessResult mix =
+        Ledgerctl({"bench", "--token", server.token("rep"), "--url", server.url(), "--mix",
+                   "--events", "300", "--warmup", "30", "--clients", "3", "--batch", "7"});
     ASSERT_EQ(mix.exit_code, 0) << mix.err;
     EXPECT_THAT(mix.out, HasSubstr("events acknowledged  300 (0 replayed)"));
-    ProcessResult activities = Ledgerctl({"bench", "--url", server.url(), "--kind", "activity",
-                                          "--events", "200", "--clients", "2", "--batch", "1"});
+    ProcessResult activities =
+        Ledgerctl({"bench", "--token", server.token("rep"), "--url", server.url(), "--kind",
+                   "activity", "--events", "200", "--clients", "2", "--batch", "1"});
     ASSERT_EQ(activities.exit_code, 0) << activities.err;
     EXPECT_THAT(activities.out, HasSubstr("events acknowledged  200 (0 replayed)"));
     EXPECT_EQ(server.Stop().exit_code, 0);

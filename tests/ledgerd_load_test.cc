@@ -114,6 +114,7 @@ class Follower {
     stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     http::request<http::empty_body> req(http::verb::get, target, 11);
     req.set(http::field::host, "localhost");
+    req.set(http::field::authorization, "Bearer " + TokenFor(port, http::verb::get, target));
     http::write(stream_, req);
     http::read_header(stream_, buffer_, parser_);
   }
