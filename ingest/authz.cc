@@ -81,6 +81,13 @@ Scope Allowed(Role role, Resource resource) {
   return RowOf(resource).scopes[static_cast<size_t>(role)];
 }
 
+std::string_view OwnerUser(std::string_view owner) {
+  for (std::string_view prefix : {"user:", "u:"}) {
+    if (owner.starts_with(prefix)) return owner.substr(prefix.size());
+  }
+  return owner;
+}
+
 bool Grant::Sees(const Ownership& o) const {
   switch (scope) {
     case Scope::kAll:
@@ -93,10 +100,14 @@ bool Grant::Sees(const Ownership& o) const {
   }
   if (o.shared) return true;
   const std::string user = principal.user();
-  if (!user.empty() && (o.owner == user || o.account_owner == user)) return true;
-  if (scope != Scope::kTeam || principal.team.empty() || directory == nullptr) return false;
   for (const std::string* owner : {&o.owner, &o.account_owner}) {
-    if (!owner->empty() && directory->TeamOf(*owner) == principal.team) return true;
+    if (owner->empty()) continue;
+    const std::string_view who = OwnerUser(*owner);
+    if (!user.empty() && who == user) return true;
+    if (scope == Scope::kTeam && !principal.team.empty() && directory != nullptr &&
+        directory->TeamOf(who) == principal.team) {
+      return true;
+    }
   }
   return false;
 }

@@ -12,7 +12,8 @@
 //   readyz, metrics     -    -        -           -         all  all
 //   erase               -    -        -           -         -    all
 //
-// "own": records the rep owns, or whose account it owns, and the product catalogue.
+// "own": records the rep owns, or whose account it owns, and the product catalogue
+// (owner "u:li.wei" or "li.wei" is the token actor "user:li.wei").
 // "team": those of every member of the manager's team (users whose tokens carry the
 // manager's team), and its own. /healthz needs no token.
 #pragma once
@@ -53,6 +54,10 @@ Resource ResourceOf(boost::beast::http::verb method, std::string_view path);
 enum class Scope { kNone, kOwn, kTeam, kAll };
 // The matrix above. A development server (ledgerd --dev-open) grants everything.
 Scope Allowed(Role role, Resource resource);
+
+// The user an owner field names: "li.wei" for "li.wei", "u:li.wei" or "user:li.wei" (the
+// catalogue writes users "u:<id>", tokens' actors are "user:<id>").
+std::string_view OwnerUser(std::string_view owner);
 
 // Whose a record is.
 struct Ownership {
