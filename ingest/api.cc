@@ -9,7 +9,9 @@
 #include "ingest/proofs_api.h"
 #include "ingest/query.h"
 #include "ingest/records_api.h"
+#include "ingest/sealing.h"
 #include "ledger/crypto.h"
+#include "ledger/time.h"
 
 namespace ingest {
 namespace json = boost::json;
@@ -119,6 +121,8 @@ ledger::Result<std::vector<ledger::Command>> ParseCommands(const ledger::Writer&
 }
 
 }  // namespace
+
+constexpr std::string_view kErasedType = "contact.erased";
 
 http::status HttpStatus(ledger::Code code) {
   switch (code) {
@@ -284,6 +288,17 @@ void Api::Handle(const Request& req, Respond respond) const {
   }
   if (path == "/v1/events" && req.method() == http::verb::post)
     return AppendEvents(req, *grant, std::move(respond));
+  constexpr std::string_view kSubjects = "/v1/subjects/", kErase = "/erase";
+  if (path.starts_with(kSubjects) && path.ends_with(kErase) &&
+      path.size() > kSubjects.size() + kErase.size()) {
+    const std::string_view id =
+        path.substr(kSubjects.size(), path.size() - kSubjects.size() - kErase.size());
+    if (req.method() == http::verb::post) return Erase(req, *grant, id, std::move(respond));
+    Response res = Problem(req.version(), req.keep_alive(), http::status::method_not_allowed,
+                           "Method not allowed", ledger::Status::Invalid("erase with POST"));
+    res.set(http::field::allow, "POST");
+    return respond(std::move(res));
+  }
   if (path == "/v1/events" && req.method() == http::verb::get) return respond(Feed(req));
   if (path == "/metrics" && req.method() == http::verb::get) {
     Response res(http::status::ok, req.version());
@@ -368,6 +383,20 @@ void Api::AppendEvents(const Request& req, const Grant& grant, Respond respond) 
     return respond(Problem(version, keep_alive, http::status::bad_request,
                            http::obsolete_reason(http::status::bad_request), commands.status()));
   }
+  std::vector<ledger::Violation> reserved;
+  for (size_t i = 0; i < commands->size(); ++i) {
+    if ((*commands)[i].type == kErasedType) {
+      reserved.push_back({"/events/" + std::to_string(i) + "/type",
+                          "contact.erased is appended by POST /v1/subjects/{id}/erase, which "
+                          "also destroys the contact's key"});
+    }
+  }
+  if (!reserved.empty()) {
+    metrics_.RecordReject(ledger::Code::kInvalidArgument);
+    return respond(Problem(version, keep_alive, http::status::bad_request,
+                           http::obsolete_reason(http::status::bad_request),
+                           ledger::Status::Invalid("the request has invalid events", reserved)));
+  }
   std::string actor = grant.principal.actor;
   writer_->AppendAsync(
       std::move(*commands), std::move(actor),
@@ -393,6 +422,78 @@ void Api::AppendEvents(const Request& req, const Grant& grant, Respond respond) 
         res.set(http::field::content_type, "application/json");
         res.keep_alive(keep_alive);
         res.body() = json::serialize(json::object{{"events", std::move(events)}}) + "\n";
+        res.prepare_payload();
+        respond(std::move(res));
+      });
+}
+
+}  // namespace ingest
+
+namespace ingest {
+
+// Erasure: the contact.erased event first (idempotent by its id, and refused for an
+// unknown or erased contact), then the key. A failure between the two leaves the event
+// and the key: the same request again finds the event recorded and destroys the key.
+void Api::Erase(const Request& req, const Grant& grant, std::string_view id,
+                Respond respond) const {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  auto fail = [&](http::status status, const ledger::Status& why) {
+    metrics_.RecordReject(why.code());
+    respond(Problem(version, keep_alive, status, http::obsolete_reason(status), why));
+  };
+  if (!ValidId(id))
+    return fail(http::status::not_found, ledger::Status::NotFound("no contact " + std::string(id)));
+  if (writer_ == nullptr || subject_keys_ == nullptr) {
+    return fail(http::status::service_unavailable,
+                ledger::Status::Unavailable(
+                    writer_ == nullptr ? "this ledgerd is a query node: erase on the writer"
+                                       : "this ledgerd has no master key (--master-key-file)"));
+  }
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body(), ec);
+  const json::value* reason =
+      !ec && body.is_object() ? body.as_object().if_contains("reason") : nullptr;
+  if (reason == nullptr || !reason->is_string() || reason->get_string().empty() ||
+      reason->get_string().size() > 500 || body.as_object().size() != 1) {
+    return fail(http::status::bad_request,
+                ledger::Status::Invalid(
+                    "the body is {\"reason\": \"why\"} (1..500 characters)",
+                    {{"/reason", "is required: the request's reference or legal ground"}}));
+  }
+  ledger::Command c;
+  c.type = std::string(kErasedType);
+  c.subject = "contact/" + std::string(id);
+  c.id = "erasure-contact-" + std::string(id);
+  c.data = {{"reason", reason->get_string()}};
+  std::vector<ledger::Command> batch;
+  batch.push_back(std::move(c));
+  const std::string subject = "contact/" + std::string(id);
+  const std::string why(reason->get_string());
+  writer_->AppendAsync(
+      std::move(batch), grant.principal.actor,
+      [this, version, keep_alive, subject, why, actor = grant.principal.actor,
+       respond = std::move(respond)](ledger::Result<std::vector<ledger::Appended>> r) {
+        if (!r.ok()) {
+          metrics_.RecordReject(r.status().code());
+          auto status = HttpStatus(r.status().code());
+          return respond(
+              Problem(version, keep_alive, status, http::obsolete_reason(status), r.status()));
+        }
+        const ledger::Appended& a = r->front();
+        if (auto s = subject_keys_->Erase(subject, {a.time, why, actor}); !s.ok()) {
+          return respond(Problem(
+              version, keep_alive, http::status::internal_server_error, "Key not destroyed",
+              ledger::Status::IoError("contact.erased was recorded, but the key could not be "
+                                      "destroyed; send the same request again: " +
+                                      s.message())));
+        }
+        Response res(http::status::ok, version);
+        res.set(http::field::content_type, "application/json");
+        res.keep_alive(keep_alive);
+        res.body() = json::serialize(json::object{
+                         {"subject", subject}, {"erased", a.time}, {"event", AppendedJson(a)}}) +
+                     "\n";
         res.prepare_payload();
         respond(std::move(res));
       });

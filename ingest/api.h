@@ -34,6 +34,7 @@ struct ApiLimits {
 class RecordsApi;
 class ProofsApi;
 class AccessLog;
+class SubjectKeys;
 
 class Api {
  public:
@@ -58,6 +59,8 @@ class Api {
   // Every request but /healthz must carry one of these tokens; before serving. Without
   // tokens (and not open), every such request is answered 401.
   void AttachTokens(const TokenDirectory* tokens) { tokens_ = tokens; }
+  // Serves POST /v1/subjects/{contact id}/erase with these keys; before serving.
+  void AttachSubjectKeys(const SubjectKeys* keys) { subject_keys_ = keys; }
   // Lets every request in with every right, as user:dev (ledgerd --dev-open, loopback
   // only); before serving.
   void OpenForDevelopment() { open_ = true; }
@@ -83,6 +86,8 @@ class Api {
   void Refuse(const Request& request, Resource resource, const ledger::Status& why,
               const std::string& actor, Respond respond) const;
   void AppendEvents(const Request& request, const Grant& grant, Respond respond) const;
+  void Erase(const Request& request, const Grant& grant, std::string_view id,
+             Respond respond) const;
   Response Feed(const Request& request) const;
 
   ledger::Writer* writer_;
@@ -93,6 +98,7 @@ class Api {
   const ProofsApi* proofs_ = nullptr;
   const AccessLog* access_ = nullptr;
   const TokenDirectory* tokens_ = nullptr;
+  const SubjectKeys* subject_keys_ = nullptr;
   bool open_ = false;
   const ledger::Keyring& keys_;
   ApiLimits limits_;

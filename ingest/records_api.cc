@@ -6,6 +6,7 @@
 
 #include "ingest/proofs_api.h"
 #include "ingest/query.h"
+#include "ingest/sealing.h"
 #include "ledger/time.h"
 
 namespace ingest {
@@ -162,7 +163,7 @@ Response RecordsApi::Record(const Request& req, const Generation& g,
     body.erase("updated");
     body.erase("updated_occurredat");
   }
-  return JsonResponse(req, http::status::ok, body);
+  return Answer(req, std::move(body));
 }
 
 Response RecordsApi::History(const Request& req, const Generation& g,
@@ -184,7 +185,7 @@ Response RecordsApi::History(const Request& req, const Generation& g,
   }
   json::object body{{"subject", subject}, {"entries", std::move(entries)}};
   if (page->next_after != 0) body["next"] = page->next_after;
-  return JsonResponse(req, http::status::ok, body);
+  return Answer(req, std::move(body));
 }
 
 Response RecordsApi::List(const Request& req, const Generation& g, const std::string& kind,
@@ -207,7 +208,7 @@ Response RecordsApi::List(const Request& req, const Generation& g, const std::st
       records.push_back(RecordJson(r));
   json::object body{{"records", std::move(records)}};
   if (!page->cursor.empty()) body["cursor"] = page->cursor;
-  return JsonResponse(req, http::status::ok, body);
+  return Answer(req, std::move(body));
 }
 
 Response RecordsApi::Related(const Request& req, const Generation& g, const std::string& id,
@@ -237,7 +238,13 @@ Response RecordsApi::Related(const Request& req, const Generation& g, const std:
     if (!page->cursor.empty()) more[related.kind] = page->cursor;
   }
   if (!more.empty()) body["more"] = std::move(more);
-  return JsonResponse(req, http::status::ok, body);
+  return Answer(req, std::move(body));
+}
+
+Response RecordsApi::Answer(const Request& req, json::object body) const {
+  json::value v = std::move(body);
+  Unseal(v, subject_keys_);
+  return JsonResponse(req, http::status::ok, v);
 }
 
 Response RecordsApi::Ready(const Request& req) const {

@@ -26,6 +26,7 @@ struct RecordsOptions {
 };
 
 class ProofsApi;
+class SubjectKeys;
 
 class RecordsApi {
  public:
@@ -40,6 +41,9 @@ class RecordsApi {
 
   // Marks each history entry with its verification status (ProofsApi::Verify).
   void AttachProofs(const ProofsApi* proofs) { proofs_ = proofs; }
+  // Opens sealed personal fields with these keys (ingest/sealing.h); without them, they
+  // answer {"withheld": ...}. Before serving.
+  void AttachSubjectKeys(const SubjectKeys* keys) { subject_keys_ = keys; }
 
   // Projection lag lines for /metrics.
   std::string MetricsText() const;
@@ -53,10 +57,13 @@ class RecordsApi {
   Response Related(const Request& req, const Generation& g, const std::string& id,
                    const Grant& grant) const;
   Response Ready(const Request& req) const;
+  // A 200 with `body`, its sealed fields opened for the caller.
+  Response Answer(const Request& req, boost::json::object body) const;
 
   const projections::LiveViews& views_;
   const RecordsOptions options_;
   const ProofsApi* proofs_ = nullptr;
+  const SubjectKeys* subject_keys_ = nullptr;
 };
 
 }  // namespace ingest

@@ -161,6 +161,10 @@ struct Writer::Request {
   std::string actor;
   Callback done;
   std::vector<Appended> results;
+  // Commands with an id that could not be sealed (their subject's key is gone): a retry
+  // of an event recorded before is answered as a replay; anything else is refused with
+  // the sealer's status. Such a command is never written. Empty when all were sealed.
+  std::vector<std::optional<Status>> unsealed;
 };
 
 // What one durable write will carry.
@@ -565,8 +569,19 @@ void Writer::AppendAsync(std::vector<Command> batch, std::string actor, Callback
   }
   if (!violations.empty())
     return done(Status::Invalid("the batch has invalid events", std::move(violations)));
-  auto request =
-      std::make_unique<Request>(Request{std::move(batch), std::move(actor), std::move(done), {}});
+  std::vector<std::optional<Status>> unsealed;
+  if (options_.sealer != nullptr) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Status s = options_.sealer->Seal(batch[i]);
+      if (s.ok()) continue;
+      if (batch[i].id.empty() || s.code() != Code::kIllegalTransition)
+        return done(Prefixed(std::move(s), i));
+      unsealed.resize(batch.size());
+      unsealed[i] = Prefixed(std::move(s), i);
+    }
+  }
+  auto request = std::make_unique<Request>(
+      Request{std::move(batch), std::move(actor), std::move(done), {}, std::move(unsealed)});
   std::unique_lock lock(mu_);
   if (closing_) {
     lock.unlock();
@@ -746,6 +761,19 @@ Result<StoredCheckpoint> Writer::CheckpointNow(uint32_t p) const {
 Status Writer::Sequence(Request& request, Overlay& overlay, Group& group) {
   request.results.resize(request.commands.size());
   for (size_t i = 0; i < request.commands.size(); ++i) {
+    if (i < request.unsealed.size() && request.unsealed[i]) {
+      std::optional<IdEntry> prior = overlay.Id(request.commands[i].id);
+      if (!overlay.error().ok()) return overlay.error();
+      if (!prior) return *request.unsealed[i];
+      request.results[i] = {request.commands[i].id,
+                            prior->partition,
+                            prior->ledgerseq,
+                            prior->streamversion,
+                            prior->hash,
+                            prior->time,
+                            true};
+      continue;
+    }
     Status s =
         SequenceOne(request.commands[i], i, request.actor, overlay, group, request.results[i]);
     if (!s.ok()) return s;

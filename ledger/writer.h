@@ -42,6 +42,15 @@
 
 namespace ledger {
 
+// Seals a command's data once it passed validation and before it is sequenced, e.g.
+// encrypts its personal fields (ingest/sealing.h). Must be deterministic for equal
+// commands, so that a retry has the content digest of the original. Thread-safe.
+class CommandSealer {
+ public:
+  virtual ~CommandSealer() = default;
+  virtual Status Seal(Command& command) const = 0;
+};
+
 struct WriterOptions {
   std::string source = "sales-ledger";  // CloudEvents source of every event
   size_t batch_commands_max = 1000;     // one request
@@ -50,6 +59,7 @@ struct WriterOptions {
   unsigned signer_threads = 0;          // 0 = one per core
   uint64_t checkpoint_events = 1000;    // sign a checkpoint once this many are uncovered
   std::chrono::milliseconds checkpoint_interval{1000};  // or the oldest waited this long
+  const CommandSealer* sealer = nullptr;                // must outlive the writer
 };
 
 // The outcome of one appended (or idempotently replayed) command.

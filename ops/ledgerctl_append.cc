@@ -16,6 +16,7 @@
 #include <iostream>
 #include <memory>
 
+#include "ingest/sealing.h"
 #include "ledger/embedded_log.h"
 #include "ledger/event.h"
 #include "ledger/keys.h"
@@ -43,18 +44,21 @@ using AppendResult = ledger::Result<std::vector<ledger::Appended>>;
 struct Batch {
   std::vector<ledger::Command> commands;
   std::vector<size_t> lines;
+  std::vector<std::pair<std::string, std::string>> erased;  // contact.erased: subject, reason
 };
 
 struct InFlight {
   std::vector<size_t> lines;
   std::future<AppendResult> result;
+  std::vector<std::pair<std::string, std::string>> erased;
 };
 
 class Importer {
  public:
   Importer(std::istream& in, std::string file, ledger::Writer& writer, std::string actor,
-           size_t batch, unsigned concurrency)
-      : in_(in),
+           size_t batch, unsigned concurrency, const ingest::SubjectKeys* keys)
+      : keys_(keys),
+        in_(in),
         file_(std::move(file)),
         writer_(writer),
         actor_(std::move(actor)),
@@ -110,6 +114,18 @@ class Importer {
         bad = true;
         continue;
       }
+      if (command->type == "contact.erased") {
+        if (keys_ == nullptr) {
+          bad = Error(line_,
+                      "invalid argument: contact.erased destroys the contact's key: give "
+                      "--master-key-file");
+          continue;
+        }
+        const json::value* reason = command->data.if_contains("reason");
+        batch.erased.emplace_back(command->subject, reason && reason->is_string()
+                                                        ? std::string(reason->get_string())
+                                                        : std::string());
+      }
       batch.commands.push_back(std::move(*command));
       batch.lines.push_back(line_);
     }
@@ -119,7 +135,7 @@ class Importer {
 
   void Submit(Batch batch) {
     auto promise = std::make_shared<std::promise<AppendResult>>();
-    in_flight_.push_back({std::move(batch.lines), promise->get_future()});
+    in_flight_.push_back({std::move(batch.lines), promise->get_future(), std::move(batch.erased)});
     writer_.AppendAsync(std::move(batch.commands), actor_,
                         [promise](AppendResult result) { promise->set_value(std::move(result)); });
   }
@@ -130,6 +146,11 @@ class Importer {
     in_flight_.pop_front();
     AppendResult result = batch.result.get();
     if (!result.ok()) return Rejected(batch.lines, result.status());
+    // Erasures take effect once their event is durable, as POST /v1/subjects/{id}/erase.
+    for (const auto& [subject, reason] : batch.erased) {
+      const std::string now = ledger::FormatRfc3339(ledger::SystemClock::Instance().NowMicros());
+      if (auto s = keys_->Erase(subject, {now, reason, actor_}); !s.ok()) return Fail(kCommand, s);
+    }
     std::string out;
     for (size_t i = 0; i < result->size(); ++i) {
       const ledger::Appended& a = (*result)[i];
@@ -179,6 +200,7 @@ class Importer {
     return true;
   }
 
+  const ingest::SubjectKeys* keys_;
   std::istream& in_;
   const std::string file_;
   ledger::Writer& writer_;
@@ -210,10 +232,21 @@ int Import(const fs::path& data, const std::string& file, std::istream& in,
   auto log = ledger::EmbeddedLog::Open(log_dir, {.partitions = partitions});
   if (!log.ok()) return Fail(kCommand, log.status());
   const schemas::SalesDecider decider;
-  auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(), {});
+  // Personal fields are sealed as ledgerd seals them (ingest/sealing.h).
+  std::unique_ptr<ingest::SubjectKeys> keys;
+  if (vm.count("master-key-file")) {
+    auto master = ingest::ReadMasterKey(vm["master-key-file"].as<std::string>());
+    if (!master.ok()) return Fail(kCommand, master.status());
+    auto opened = ingest::SubjectKeys::Open(data / "subject-keys", *master);
+    if (!opened.ok()) return Fail(kCommand, opened.status());
+    keys = std::move(opened).value();
+  }
+  const ingest::PersonalDataSealer sealer(keys.get());
+  auto writer = ledger::Writer::Open(**log, *key, decider, ledger::SystemClock::Instance(),
+                                     {.sealer = &sealer});
   if (!writer.ok()) return Fail(kCommand, writer.status());
   Importer importer(in, file, **writer, vm["actor"].as<std::string>(), vm["batch"].as<size_t>(),
-                    vm["concurrency"].as<unsigned>());
+                    vm["concurrency"].as<unsigned>(), keys.get());
   const int code = importer.Run();
   (*writer)->Close();
   const double seconds =
@@ -241,6 +274,10 @@ int RunAppend(const std::vector<std::string>& args) {
       "batches in flight at once (1..64); they share fsyncs and keep the file's order");
   add("partitions", po::value<uint32_t>(),
       "partitions of a new log (default 4; an existing log keeps its own)");
+  add("master-key-file", po::value<std::string>(),
+      "the master key ledgerd uses (--master-key-file): personal fields are sealed with "
+      "DIR/subject-keys, and contact.erased destroys the contact's key; without it, "
+      "commands with personal fields are refused");
   Parsed parsed = Parse(
       kCommand, "append --data DIR --file F.ndjson [OPTIONS]",
       "Appends commands ({\"type\",\"subject\",\"data\", optional \"id\", \"occurredat\",\n"

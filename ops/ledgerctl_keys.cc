@@ -1,6 +1,7 @@
 // ledgerctl keys: generate a signing key file; show a data dir's verifier keys.
 #include <cstdio>
 
+#include "ingest/sealing.h"
 #include "ledger/crypto.h"
 #include "ledger/keys.h"
 #include "ops/ledgerctl_common.h"
@@ -14,6 +15,7 @@ namespace fs = std::filesystem;
 constexpr const char* kKeysUsage =
     "usage: ledgerctl keys generate --out FILE [--name NAME]\n"
     "       ledgerctl keys show (--data DIR | --vkeys FILE)\n"
+    "       ledgerctl keys master --out FILE\n"
     "'ledgerctl keys generate --help' and 'ledgerctl keys show --help' explain the options.\n";
 
 int Generate(const std::vector<std::string>& args) {
@@ -76,6 +78,24 @@ int Show(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int Master(const std::vector<std::string>& args) {
+  constexpr std::string_view kCommand = "keys master";
+  po::options_description options("options");
+  auto add = options.add_options();
+  add("out", po::value<std::string>()->required(),
+      "the master key file to write (mode 0600; must not exist); keep it outside the data "
+      "dir and its backups");
+  Parsed parsed = Parse(kCommand, "keys master --out FILE",
+                        "Generates the master key that wraps each data subject's key (ledgerd "
+                        "--master-key-file).\nWhoever holds it and a copy of the data dir can "
+                        "read the personal fields; losing it\nloses them all.",
+                        options, args);
+  if (parsed.done) return parsed.exit;
+  if (auto s = ingest::WriteNewMasterKey(parsed.vm["out"].as<std::string>()); !s.ok())
+    return Fail(kCommand, s);
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunKeys(const std::vector<std::string>& args) {
@@ -86,6 +106,7 @@ int RunKeys(const std::vector<std::string>& args) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "generate") return Generate(rest);
   if (args[0] == "show") return Show(rest);
+  if (args[0] == "master") return Master(rest);
   std::fprintf(
       stderr,
       "ledgerctl keys: unknown subcommand \"%s\" (generate or show; see ledgerctl keys --help)\n",

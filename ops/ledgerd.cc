@@ -16,6 +16,7 @@
 #include "ingest/http_server.h"
 #include "ingest/proofs_api.h"
 #include "ingest/records_api.h"
+#include "ingest/sealing.h"
 #include "ingest/tokens.h"
 #include "ledger/embedded_log.h"
 #include "ledger/kafka_log.h"
@@ -46,7 +47,8 @@ struct Config {
   std::string vkeys;  // verifier keys; default DATA/keys/ledger.vkeys
   uint64_t checkpoint_events = 1000;
   unsigned checkpoint_interval_ms = 1000;
-  std::string tokens;  // default DATA/tokens.json
+  std::string tokens;           // default DATA/tokens.json
+  std::string master_key_file;  // seals personal fields; outside the data dir
   bool dev_open = false;
   double rate = 0;  // requests per second per token; 0 = unlimited
   double burst = 0;
@@ -99,6 +101,9 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "tokens", po::value(&c.tokens),
       "the bearer tokens file (default DATA/tokens.json; ledgerctl tokens create adds to it, "
       "and ledgerd sees changes within a second)")(
+      "master-key-file", po::value(&c.master_key_file),
+      "the master key wrapping each data subject's key (ledgerctl keys master --out FILE); "
+      "keep it outside the data dir and its backups. Without it, personal fields are refused")(
       "dev-open", po::bool_switch(&c.dev_open),
       "let every request in, with every right, as user:dev: for a demo on a loopback "
       "address only, never in production")(
@@ -160,6 +165,22 @@ int main(int argc, char** argv) {
     std::cerr << "ledgerd: --rate-per-token and --rate-burst must not be negative\n";
     return 2;
   }
+  std::optional<ingest::SecretKey> master;
+  if (!c.master_key_file.empty()) {
+    std::error_code ec;
+    const fs::path key_path = fs::weakly_canonical(c.master_key_file, ec);
+    const fs::path data_path = fs::weakly_canonical(c.data, ec);
+    const auto [end, _] =
+        std::mismatch(data_path.begin(), data_path.end(), key_path.begin(), key_path.end());
+    if (end == data_path.end()) {
+      std::cerr << "ledgerd: the master key must not be inside the data dir (" << c.data.string()
+                << "): a copy of the data dir must not hold the key that opens it\n";
+      return 2;
+    }
+    auto read = ingest::ReadMasterKey(c.master_key_file);
+    if (!read.ok()) return Fail("cannot read the master key", read.status());
+    master = *read;
+  }
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -217,13 +238,23 @@ int main(int argc, char** argv) {
   }
   projections::LiveViewsOptions views_options;
   schemas::SalesDecider decider;
+  // The data subjects' keys live with the writer; a query node has none, and its
+  // answers show personal fields as withheld.
+  std::unique_ptr<ingest::SubjectKeys> subject_keys;
+  if (master && c.group.empty()) {
+    auto opened = ingest::SubjectKeys::Open(c.data / "subject-keys", *master);
+    if (!opened.ok()) return Fail("cannot open the subject keys", opened.status());
+    subject_keys = std::move(opened).value();
+  }
+  const ingest::PersonalDataSealer sealer(subject_keys.get());
   std::unique_ptr<ledger::Writer> writer;
   if (c.group.empty()) {
     auto opened = ledger::Writer::Open(
         *log, *key, decider, ledger::SystemClock::Instance(),
         {.source = c.name,
          .checkpoint_events = c.checkpoint_events,
-         .checkpoint_interval = std::chrono::milliseconds(c.checkpoint_interval_ms)});
+         .checkpoint_interval = std::chrono::milliseconds(c.checkpoint_interval_ms),
+         .sealer = &sealer});
     if (!opened.ok()) return Fail("cannot start the writer", opened.status());
     writer = std::move(opened).value();
   } else {
@@ -249,6 +280,8 @@ int main(int argc, char** argv) {
   ingest::TokenDirectory tokens(c.tokens.empty() ? ingest::TokenFile(c.data) : fs::path(c.tokens));
   if (auto s = tokens.Load(); !s.ok()) return Fail("cannot read the tokens", s);
   api.AttachTokens(&tokens);
+  api.AttachSubjectKeys(subject_keys.get());
+  records.AttachSubjectKeys(subject_keys.get());
   if (c.dev_open) {
     api.OpenForDevelopment();
     std::fprintf(stderr, "ledgerd: --dev-open: every request is let in as user:dev\n");

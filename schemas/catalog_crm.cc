@@ -113,6 +113,11 @@ std::vector<EventTypeSpec> ContactEvents() {
                .Optional(),
            Text("evidence", 200, "Reference of the signed form, recording or message").Optional(),
            Date("expires_on", "When a granted consent lapses").Optional()}),
+      Change("contact.erased",
+             "The person's personal data was erased: the key sealing it was destroyed, so its "
+             "fields read as erased everywhere while the history stays verifiable (appended by "
+             "POST /v1/subjects/{id}/erase only)",
+             {Text("reason", 500, "Why: the request's reference, the legal ground")}),
   };
 }
 

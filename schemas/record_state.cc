@@ -113,6 +113,11 @@ void ConsentRecorded(Fold& f) {
   consents.get_object()[*purpose] = std::move(consent);
 }
 
+void ContactErased(Fold& f) {
+  f.state["erased"] =
+      boost::json::object{{"at", When(f)}, {"reason", GetString(f.data(), "reason").value_or("")}};
+}
+
 // --- opportunity: stage (states.h) ---
 
 void OpportunityOpened(Fold& f) {
@@ -282,6 +287,7 @@ constexpr TypeFold kFolds[] = {
     {"contact.registered", ContactRegistered},
     {"contact.details_updated", Merge},
     {"contact.consent_recorded", ConsentRecorded},
+    {"contact.erased", ContactErased},
     {"opportunity.opened", OpportunityOpened},
     {"opportunity.stage_changed", StageChanged},
     {"opportunity.forecast_revised", Merge},

@@ -85,6 +85,8 @@ const std::vector<FoldCase>& FoldCases() {
            "profiling":{"status":"granted","at":"2025-01-01T00:00:00Z"},
            "marketing_email":{"status":"withdrawn","method":"email",
                               "at":"2025-06-01T09:00:00+08:00"}}})"},
+      {"contact.erased", "contact/CON-1", R"({"name":"W"})", R"({"reason":"GDPR request 7"})",
+       R"({"name":"W","erased":{"at":"2025-06-01T09:00:00+08:00","reason":"GDPR request 7"}})"},
       {"opportunity.opened", "opportunity/OPP-1", "{}",
        R"({"name":"Deal","account":"ACC-1","owner":"u:a","stage":"qualification",
            "amount":{"amount":100,"currency":"CNY"}})",
@@ -436,7 +438,7 @@ bool HasDouble(const boost::json::value& value) {
 
 TEST(RecordStateStoryTest, EveryRecordHasItsIdAndNoFloats) {
   States states = FoldStory();
-  EXPECT_EQ(states.size(), 36u);
+  EXPECT_EQ(states.size(), 37u);
   for (const auto& [subject, state] : states) {
     EXPECT_EQ(state.at("id"), boost::json::value(subject.substr(subject.find('/') + 1))) << subject;
     EXPECT_FALSE(HasDouble(state)) << subject;

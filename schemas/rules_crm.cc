@@ -36,6 +36,15 @@ void ApplyOwner(Fold& f) { f.state.Set("owner", GetString(f.data(), "owner").val
 void ApplyInactive(Fold& f) { f.state.Set("status", "inactive"); }
 void ApplyActive(Fold& f) { f.state.Set("status", "active"); }
 
+// --- contact: erased is final ---
+
+void CheckContactNotErased(Decision& d) {
+  if (d.state().Str("status") == "erased") {
+    d.Illegal("/type", d.Name() + " was erased; nothing more is recorded about the person");
+  }
+}
+void ApplyContactErased(Fold& f) { f.state.Set("status", "erased"); }
+
 // --- opportunity: stage, account, owner ---
 
 void CheckOpportunityOpened(Decision& d) { RequireActiveAccount(d, "account"); }
@@ -121,8 +130,9 @@ constexpr TypeRules kRules[] = {
     {"account.deactivated", CheckAccountDeactivated, ApplyInactive},
     {"account.reactivated", CheckAccountReactivated, ApplyActive},
     {"contact.registered", nullptr, nullptr},
-    {"contact.details_updated", nullptr, nullptr},
-    {"contact.consent_recorded", nullptr, nullptr},
+    {"contact.details_updated", CheckContactNotErased, nullptr},
+    {"contact.consent_recorded", CheckContactNotErased, nullptr},
+    {"contact.erased", CheckContactNotErased, ApplyContactErased},
     {"opportunity.opened", CheckOpportunityOpened, ApplyOpportunityOpened},
     {"opportunity.stage_changed", CheckStageChanged, ApplyStageChanged},
     {"opportunity.forecast_revised", CheckForecastRevised, nullptr},

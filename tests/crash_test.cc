@@ -95,8 +95,18 @@ class CrashTest : public ::testing::Test {
   }
 
   std::vector<std::string> AppendArgs() const {
-    return {LedgerctlPath(), "append",        "--data", data_,     "--file",
-            input_,          "--concurrency", "8",      "--batch", "16"};
+    return {LedgerctlPath(),
+            "append",
+            "--data",
+            data_,
+            "--file",
+            input_,
+            "--concurrency",
+            "8",
+            "--batch",
+            "16",
+            "--master-key-file",
+            MasterKeyFile(data_)};
   }
 
   TempDir tmp_;

@@ -17,6 +17,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "ingest/sealing.h"
+
 extern char** environ;
 
 namespace ledger_test {
@@ -152,7 +154,25 @@ std::string LedgerdPath() { return LEDGERD_PATH; }
 ProcessResult Ledgerctl(const std::vector<std::string>& args) {
   std::vector<std::string> argv{LedgerctlPath()};
   argv.insert(argv.end(), args.begin(), args.end());
+  // An offline import seals personal fields as the data dir's ledgerd does.
+  if (!args.empty() && args[0] == "append" &&
+      std::find(args.begin(), args.end(), "--master-key-file") == args.end()) {
+    auto data = std::find(args.begin(), args.end(), "--data");
+    if (data != args.end() && data + 1 != args.end())
+      argv.insert(argv.end(), {"--master-key-file", MasterKeyFile(*(data + 1)).string()});
+  }
   return RunProcess(argv);
+}
+
+fs::path MasterKeyFile(const fs::path& data) {
+  const fs::path file = data.parent_path() / (data.filename().string() + ".master.key");
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    fs::create_directories(file.parent_path(), ec);
+    auto s = ingest::WriteNewMasterKey(file);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  return file;
 }
 
 fs::path SourceFile(const std::string& relative) { return fs::path(LEDGER_SOURCE_DIR) / relative; }

@@ -61,6 +61,9 @@ std::string LedgerdPath();
 ProcessResult Ledgerctl(const std::vector<std::string>& args);
 // A file of the source tree, e.g. "schemas/examples/lifecycle.ndjson".
 fs::path SourceFile(const std::string& relative);
+// The master key file of a test ledger on `data`, beside the data dir (made on first use):
+// Ledgerd and `ledgerctl append` (through Ledgerctl) get it unless given one.
+fs::path MasterKeyFile(const fs::path& data);
 
 // A running child whose stdout is read line by line; stderr goes to a file.
 class Child {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ingest/sealing.h"
 #include "ingest/tokens.h"
 #include "ledger/canonical.h"
 #include "ledger/crypto.h"
@@ -24,6 +25,9 @@ using tcp = asio::ip::tcp;
 
 std::vector<std::string> LedgerdArgv(const fs::path& data, const std::vector<std::string>& extra) {
   std::vector<std::string> argv{LedgerdPath(), "--data", data.string(), "--listen", "127.0.0.1:0"};
+  bool keyed = false;
+  for (const std::string& arg : extra) keyed = keyed || arg == "--master-key-file";
+  if (!keyed) argv.insert(argv.end(), {"--master-key-file", MasterKeyFile(data).string()});
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
@@ -151,6 +155,25 @@ Reply Request(uint16_t port, http::verb verb, const std::string& target, const s
 
 Reply Post(uint16_t port, const std::string& body) {
   return Request(port, http::verb::post, "/v1/events", body);
+}
+
+Reply PostStoryLine(uint16_t port, const std::string& line) {
+  const json::object command = ParseObject(line, "a story line");
+  if (command.contains("type") && command.at("type") == "contact.erased") {
+    const std::string subject(command.at("subject").as_string());
+    return Request(port, http::verb::post,
+                   "/v1/subjects/" + subject.substr(subject.find('/') + 1) + "/erase",
+                   json::serialize(json::object{{"reason", command.at("data").at("reason")}}),
+                   {.role = "admin"});
+  }
+  return Post(port, line);
+}
+
+void AppendStory(uint16_t port) {
+  for (const std::string& line : Lines(SourceFile("schemas/examples/lifecycle.ndjson"))) {
+    Reply r = PostStoryLine(port, line);
+    ASSERT_TRUE(r.status == 200 || r.status == 201) << line << "\n" << r.status << " " << r.body;
+  }
 }
 
 json::object Get(uint16_t port, const std::string& target, int expected_status) {

@@ -33,6 +33,7 @@ inline constexpr std::chrono::seconds kRequestTimeout{30};
 // serves. stderr goes to <data>-ledgerd.err beside the data dir. Not thread-safe:
 // start, stop and kill it from the test's thread.
 //
+// It gets --master-key-file MasterKeyFile(data) unless `extra_args` name one.
 // Before it starts, a token of every role is issued in the data dir (kFixtureActors);
 // requests to its port carry one of them unless they say otherwise (RequestOptions).
 class Ledgerd {
@@ -93,6 +94,13 @@ std::string TokenFor(uint16_t port, http::verb verb, const std::string& target,
                      const std::string& role = "");
 // POST /v1/events with `body` as application/json.
 Reply Post(uint16_t port, const std::string& body);
+// Sends one command line of an NDJSON story as a client would: POST /v1/events, but a
+// contact.erased through POST /v1/subjects/{id}/erase with the admin's token (its id
+// is the server's own, erasure-contact-<id>).
+Reply PostStoryLine(uint16_t port, const std::string& line);
+// Posts every line of schemas/examples/lifecycle.ndjson; fails the test unless each is
+// answered 2xx.
+void AppendStory(uint16_t port);
 // GET `target`; fails the test unless the status is `expected_status`; the body as a JSON
 // object (empty when it is not one).
 boost::json::object Get(uint16_t port, const std::string& target, int expected_status = 200);

@@ -21,10 +21,7 @@ TEST(Ledgerd, ServesTheStoryRefusesBadEventsAndStopsCleanly) {
   {
     Ledgerd server(data);
     ASSERT_NE(server.port(), 0);
-    for (const std::string& line : Lines(SourceFile("schemas/examples/lifecycle.ndjson"))) {
-      Reply r = Post(server.port(), line);
-      ASSERT_EQ(r.status, 201) << line << "\n" << r.body;
-    }
+    AppendStory(server.port());
     // The domain's rules through HTTP: each is refused and nothing is appended.
     EXPECT_EQ(
         Post(server.port(), R"({"type":"opportunity.stage_changed","subject":"opportunity/NO-SUCH",
@@ -148,9 +145,7 @@ TEST(Ledgerd, ReadModelsAnswerAndAreRebuiltFromTheLog) {
   };
   {
     Ledgerd server(data);
-    for (const std::string& line : Lines(SourceFile("schemas/examples/lifecycle.ndjson"))) {
-      ASSERT_EQ(Post(server.port(), line).status, 201);
-    }
+    AppendStory(server.port());
     check(server.port());
     EXPECT_EQ(server.Stop().exit_code, 0);
   }

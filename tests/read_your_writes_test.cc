@@ -227,8 +227,7 @@ const std::vector<RelatedKind> kRelated{
     {"order", "orders"},        {"ticket", "tickets"}};
 
 TEST_F(ReadYourWrites, AnAccountsRelatedRecordsAreItsRecordsOfEachKind) {
-  for (const std::string& line : Lines(SourceFile("schemas/examples/lifecycle.ndjson")))
-    ASSERT_EQ(Post(port_, line).status, 201) << line;
+  AppendStory(port_);
   WaitCaughtUp(port_);
 
   json::object related = Get(port_, "/v1/records/account/ACC-1001/related");
@@ -266,8 +265,7 @@ TEST_F(ReadYourWrites, AnAccountsRelatedRecordsAreItsRecordsOfEachKind) {
 // With limit=1 each kind the account has more of is named in "more" (by its kind, the
 // name the list route takes), and its cursor continues the list route to the rest.
 TEST_F(ReadYourWrites, RelatedRecordsBeyondTheLimitContinueThroughTheListRoute) {
-  for (const std::string& line : Lines(SourceFile("schemas/examples/lifecycle.ndjson")))
-    ASSERT_EQ(Post(port_, line).status, 201) << line;
+  AppendStory(port_);
   WaitCaughtUp(port_);
   json::object related = Get(port_, "/v1/records/account/ACC-1001/related?limit=1");
   const json::object more =

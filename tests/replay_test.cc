@@ -89,12 +89,6 @@ boost::json::object WaitServing(uint16_t port, const std::string& generation) {
   }
 }
 
-void AppendStory(uint16_t port) {
-  for (const std::string& line : Lines(SourceFile("schemas/examples/lifecycle.ndjson"))) {
-    ASSERT_EQ(Post(port, line).status, 201) << line;
-  }
-}
-
 TEST(Replay, ASwappedInReplayAnswersEveryQueryAsLiveProjectionDid) {
   TempDir dir;
   const fs::path data = dir / "data";
