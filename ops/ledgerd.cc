@@ -52,6 +52,8 @@ struct Config {
   bool dev_open = false;
   double rate = 0;  // requests per second per token; 0 = unlimited
   double burst = 0;
+  unsigned read_timeout_s = ingest::ServerOptions{}.read_timeout_s;
+  size_t header_bytes_max = ingest::ServerOptions{}.header_bytes_max;
 };
 
 // Whether `host` is a loopback address (or "localhost"): --dev-open serves only there.
@@ -107,6 +109,11 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "dev-open", po::bool_switch(&c.dev_open),
       "let every request in, with every right, as user:dev: for a demo on a loopback "
       "address only, never in production")(
+      "read-timeout-s", po::value(&c.read_timeout_s)->default_value(c.read_timeout_s),
+      "a client must send a whole request (headers and body) within this many seconds, "
+      "else its connection is dropped (slow or idle clients)")(
+      "header-bytes-max", po::value(&c.header_bytes_max)->default_value(c.header_bytes_max),
+      "the largest request header; beyond it: 431 and the connection is closed")(
       "rate-per-token", po::value(&c.rate)->default_value(c.rate),
       "requests per second each token may send (0 = unlimited); over it: 429 Retry-After")(
       "rate-burst", po::value(&c.burst)->default_value(c.burst),
@@ -306,6 +313,8 @@ int main(int argc, char** argv) {
   server_options.host = c.listen.substr(0, colon);
   server_options.port = static_cast<uint16_t>(std::stoul(c.listen.substr(colon + 1)));
   server_options.threads = c.threads;
+  server_options.read_timeout_s = std::max(1u, c.read_timeout_s);
+  server_options.header_bytes_max = c.header_bytes_max;
   auto server = ingest::HttpServer::Start(api, server_options);
   if (!server.ok()) return Fail("cannot start the HTTP server", server.status());
 

@@ -167,6 +167,42 @@ TEST(KafkaLedgerd, AppendsArriveInKafkaAndAKcatCaptureVerifies) {
   ExpectTopicVerifies(c, data, 25);
 }
 
+// Personal fields reach the topic sealed (ingest/sealing.h): neither our reader nor kcat
+// finds a contact's e-mail address in any record, while the API still answers it.
+TEST(KafkaLedgerd, PersonalFieldsAreSealedInTheTopic) {
+  TempDir dir;
+  Cluster c = StartCluster();
+  ASSERT_FALSE(c.bootstraps.empty());
+  const std::string email = "kafka.private.0815@example.cn";
+  Ledgerd ledgerd(dir / "data", KafkaArgs(c));
+  ASSERT_TRUE(ledgerd.serving());
+  AppendOne(ledgerd.port(), RegisterAccount("ACC-1", "", "u:li.wei"));
+  AppendOne(ledgerd.port(),
+            boost::json::serialize(boost::json::object{{"type", "contact.registered"},
+                                                       {"subject", "contact/CON-1"},
+                                                       {"data",
+                                                        {{"name", "Kafka Person"},
+                                                         {"account", "ACC-1"},
+                                                         {"emails", boost::json::array{email}}}}}));
+  WaitCaughtUp(ledgerd.port());
+  EXPECT_EQ(Get(ledgerd.port(), "/v1/records/contact/CON-1")["state"].at("emails").at(0),
+            boost::json::value(email));
+  size_t records = 0;
+  for (const auto& partition : ReadTopic(c.bootstraps)) {
+    for (const kafka::Fetched& f : partition) {
+      ++records;
+      EXPECT_EQ(f.value.find(email), std::string::npos) << f.value;
+      EXPECT_EQ(f.value.find("Kafka Person"), std::string::npos) << f.value;
+    }
+  }
+  EXPECT_EQ(records, 2u);
+  ProcessResult kcat =
+      RunProcess({"/usr/bin/kcat", "-C", "-b", c.bootstraps, "-t", kTopic, "-e", "-q"}, 60s);
+  ASSERT_EQ(kcat.exit_code, 0) << kcat.err;
+  EXPECT_NE(kcat.out.find("\"sealed\""), std::string::npos) << kcat.out;
+  EXPECT_EQ(kcat.out.find(email), std::string::npos);
+}
+
 TEST(KafkaLedgerd, AnotherPartitionCountIsRefusedAtStart) {
   TempDir dir;
   Cluster c = StartCluster();
