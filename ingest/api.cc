@@ -278,11 +278,15 @@ void Api::Handle(const Request& req, Respond respond) const {
   if (path == "/v1/keys" && req.method() == http::verb::get) {
     json::array keys;
     for (const auto& k : keys_.keys()) {
-      keys.push_back({{"kid", k.KidHex()},
-                      {"name", k.name},
-                      {"publickey", ledger::Base64(std::span<const uint8_t>(k.key))},
-                      {"algorithm", "ed25519"},
-                      {"vkey", k.VerifierKey()}});
+      json::object key{{"kid", k.KidHex()},
+                       {"name", k.name},
+                       {"publickey", ledger::Base64(std::span<const uint8_t>(k.key))},
+                       {"algorithm", "ed25519"},
+                       {"vkey", k.VerifierKey()}};
+      // A rotated key: the events it signed were recorded in [valid_from, valid_until).
+      if (!k.valid_from.empty()) key["valid_from"] = k.valid_from;
+      if (!k.valid_until.empty()) key["valid_until"] = k.valid_until;
+      keys.push_back(std::move(key));
     }
     return respond(JsonResponse(req, http::status::ok, {{"keys", std::move(keys)}}));
   }

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "ledger/time.h"
+
 namespace ledger {
 namespace fs = std::filesystem;
 
@@ -221,14 +223,81 @@ Result<Keyring> LoadVerifierKeys(const fs::path& file) {
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.empty() || line[0] == '#') continue;
-    auto pk = ParseVerifierKey(line);
-    if (!pk.ok()) {
-      return Status::Invalid(file.string() + ":" + std::to_string(number) + ": " +
-                             pk.status().message());
+    std::istringstream words(line);
+    std::string vkey, attribute;
+    words >> vkey;
+    auto pk = ParseVerifierKey(vkey);
+    const std::string at = file.string() + ":" + std::to_string(number) + ": ";
+    if (!pk.ok()) return Status::Invalid(at + pk.status().message());
+    while (words >> attribute) {
+      const size_t eq = attribute.find('=');
+      const std::string name = attribute.substr(0, eq == std::string::npos ? 0 : eq);
+      const std::string value = eq == std::string::npos ? "" : attribute.substr(eq + 1);
+      if ((name != "from" && name != "until") || !ParseRfc3339(value))
+        return Status::Invalid(at + "expected from=<RFC 3339> or until=<RFC 3339>, not " +
+                               attribute);
+      (name == "from" ? pk->valid_from : pk->valid_until) = value;
     }
     ring.Add(std::move(*pk));
   }
   return ring;
+}
+
+std::optional<std::string> PublicKey::OutsideValidity(std::string_view time) const {
+  if (valid_from.empty() && valid_until.empty()) return std::nullopt;
+  const auto t = ParseRfc3339(time);
+  if (!t) return "the event's time " + std::string(time) + " is not RFC 3339";
+  if (!valid_from.empty() && *t < *ParseRfc3339(valid_from))
+    return "key " + KidHex() + " was not in use before " + valid_from;
+  if (!valid_until.empty() && *t >= *ParseRfc3339(valid_until))
+    return "key " + KidHex() + " was retired at " + valid_until;
+  return std::nullopt;
+}
+
+std::string PublicKey::VerifierKeyLine() const {
+  std::string line = VerifierKey();
+  if (!valid_from.empty()) line += " from=" + valid_from;
+  if (!valid_until.empty()) line += " until=" + valid_until;
+  return line;
+}
+
+Result<SigningKey> RotateKey(const fs::path& dir, std::string_view now) {
+  if (!ParseRfc3339(now)) return Status::Invalid("not an RFC 3339 time: " + std::string(now));
+  auto old = LoadKeyFile(dir / kPrivateKeyFile);
+  if (!old.ok()) return old.status();
+  auto ring = LoadVerifierKeys(dir / kVerifierKeysFile);
+  if (!ring.ok()) return ring.status();
+  auto fresh = SigningKey::Generate(old->public_key().name);
+  if (!fresh.ok()) return fresh.status();
+  std::string content;
+  bool listed = false;
+  for (PublicKey k : ring->keys()) {
+    if (k.id == old->public_key().id) {
+      k.valid_until = std::string(now);
+      listed = true;
+    }
+    content += k.VerifierKeyLine() + "\n";
+  }
+  if (!listed) {
+    PublicKey k = old->public_key();
+    k.valid_until = std::string(now);
+    content += k.VerifierKeyLine() + "\n";
+  }
+  PublicKey added = fresh->public_key();
+  added.valid_from = std::string(now);
+  content += added.VerifierKeyLine() + "\n";
+  // The new private key first (beside the old one), then the public keys, then the swap:
+  // a failure at any step leaves a ledger that still signs and verifies.
+  const fs::path next = dir / (std::string(kPrivateKeyFile) + ".next");
+  std::error_code ec;
+  fs::remove(next, ec);
+  if (Status s = WriteKeyFile(next, *fresh); !s.ok()) return s;
+  if (Status s = WriteFileAtomically(dir / kVerifierKeysFile, content, 0644); !s.ok()) return s;
+  fs::rename(next, dir / kPrivateKeyFile, ec);
+  if (ec)
+    return Status::IoError("cannot replace " + (dir / kPrivateKeyFile).string() + ": " +
+                           ec.message());
+  return fresh;
 }
 
 Status AddVerifierKey(const fs::path& file, const PublicKey& key) {

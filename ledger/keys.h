@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,10 @@ struct PublicKey {
   std::string name;
   std::array<uint8_t, 32> key{};
   KeyId id = 0;
+  // When the ledger signed with it (ledgerctl keys rotate): events recorded before
+  // `valid_from` or at or after `valid_until` are not its; "" is unbounded. RFC 3339.
+  std::string valid_from;
+  std::string valid_until;
 
   std::string VerifierKey() const;  // "sales-ledger+1a2b3c4d+AQ..."
   std::string KidHex() const;       // "1a2b3c4d"
@@ -31,6 +36,10 @@ struct PublicKey {
   // 32-byte leaf hash; for signed notes: the note text).
   bool Verify(std::string_view message, const Signature& signature) const;
   bool Verify(const Hash& leaf, const Signature& signature) const;
+  // Why an event recorded at `time` (RFC 3339) cannot be this key's; nullopt when it can.
+  std::optional<std::string> OutsideValidity(std::string_view time) const;
+  // The verifier key with its validity: "<vkey>[ from=T][ until=T]", a ledger.vkeys line.
+  std::string VerifierKeyLine() const;
 };
 
 // Key names: non-empty, at most 64 bytes, printable ASCII without spaces or '+'.
@@ -80,8 +89,14 @@ Result<SigningKey> LoadOrCreateKey(const std::filesystem::path& dir, std::string
 Result<SigningKey> LoadKeyFile(const std::filesystem::path& file);
 // Writes a private key file with mode 0600, atomically; fails if it exists.
 Status WriteKeyFile(const std::filesystem::path& file, const SigningKey& key);
-// Reads verifier keys, one a line ('#' comments and blank lines allowed).
+// Reads verifier keys, one a line ('#' comments and blank lines allowed), each with an
+// optional validity: "<vkey> from=<RFC 3339> until=<RFC 3339>" (either may be absent).
 Result<Keyring> LoadVerifierKeys(const std::filesystem::path& file);
+// Starts signing with a new key of the same name: <dir>/ledger.key is replaced by it
+// (the old private key is gone), and ledger.vkeys keeps the old public key, valid until
+// now, and adds the new one, valid from now. Run with ledgerd stopped; returns the new
+// key.
+Result<SigningKey> RotateKey(const std::filesystem::path& dir, std::string_view now);
 // Adds a verifier key line to the file unless it is there already.
 Status AddVerifierKey(const std::filesystem::path& file, const PublicKey& key);
 

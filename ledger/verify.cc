@@ -46,8 +46,10 @@ std::optional<std::string> ChainVerifier::Check(const SignedRecord& r) {
     return "streamprev does not match the leaf hash of " + event->subject + " version " +
            std::to_string(stream.version);
   }
-  if (keys_.Find(r.kid) == nullptr)
-    return "signed with key id " + KidHex(r.kid) + ", which is not trusted";
+  const PublicKey* key = keys_.Find(r.kid);
+  if (key == nullptr) return "signed with key id " + KidHex(r.kid) + ", which is not trusted";
+  if (auto why = key->OutsideValidity(event->time))
+    return "signed with a key not valid then: " + *why;
   const Hash leaf = r.leaf_hash();
   stream.version = event->streamversion;
   stream.last = leaf;

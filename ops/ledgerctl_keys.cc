@@ -3,7 +3,9 @@
 
 #include "ingest/sealing.h"
 #include "ledger/crypto.h"
+#include "ledger/embedded_log.h"
 #include "ledger/keys.h"
+#include "ledger/time.h"
 #include "ops/ledgerctl_common.h"
 
 namespace ledgerctl {
@@ -16,6 +18,7 @@ constexpr const char* kKeysUsage =
     "usage: ledgerctl keys generate --out FILE [--name NAME]\n"
     "       ledgerctl keys show (--data DIR | --vkeys FILE)\n"
     "       ledgerctl keys master --out FILE\n"
+    "       ledgerctl keys rotate --data DIR\n"
     "'ledgerctl keys generate --help' and 'ledgerctl keys show --help' explain the options.\n";
 
 int Generate(const std::vector<std::string>& args) {
@@ -72,9 +75,45 @@ int Show(const std::vector<std::string>& args) {
   auto ring = ledger::LoadVerifierKeys(file);
   if (!ring.ok()) return Fail(kCommand, ring.status());
   for (const ledger::PublicKey& k : ring->keys()) {
-    std::printf("kid=%s name=%s public=%s vkey=%s\n", k.KidHex().c_str(), k.name.c_str(),
-                ledger::Base64(std::span<const uint8_t>(k.key)).c_str(), k.VerifierKey().c_str());
+    std::printf("kid=%s name=%s public=%s vkey=%s%s%s%s%s\n", k.KidHex().c_str(), k.name.c_str(),
+                ledger::Base64(std::span<const uint8_t>(k.key)).c_str(), k.VerifierKey().c_str(),
+                k.valid_from.empty() ? "" : " from=", k.valid_from.c_str(),
+                k.valid_until.empty() ? "" : " until=", k.valid_until.c_str());
   }
+  return kExitOk;
+}
+
+int Rotate(const std::vector<std::string>& args) {
+  constexpr std::string_view kCommand = "keys rotate";
+  po::options_description options("options");
+  auto add = options.add_options();
+  add("data", po::value<std::string>()->required(), "the data dir (its ledgerd stopped)");
+  Parsed parsed = Parse(
+      kCommand, "keys rotate --data DIR",
+      "Starts signing with a new key: DIR/keys/ledger.key is replaced by a new Ed25519 key of\n"
+      "the same name (the old private key is gone), and DIR/keys/ledger.vkeys keeps the old\n"
+      "public key, valid until now, and adds the new one, valid from now. Verification accepts\n"
+      "each event under the key valid when it was recorded. Stop ledgerd first; it signs with\n"
+      "the new key when it starts. Prints the new verifier key line.",
+      options, args);
+  if (parsed.done) return parsed.exit;
+  const fs::path data = parsed.vm["data"].as<std::string>();
+  // A running ledgerd holds the log's lock: refuse rather than swap its key under it.
+  if (fs::exists(LogDir(data))) {
+    auto log = ledger::EmbeddedLog::Open(LogDir(data), {});
+    if (!log.ok()) {
+      return Fail(kCommand,
+                  "cannot open " + LogDir(data).string() +
+                      " (is ledgerd running? stop it first): " + log.status().message(),
+                  kExitFailure);
+    }
+  }
+  const std::string now = ledger::FormatRfc3339(ledger::SystemClock::Instance().NowMicros());
+  auto key = ledger::RotateKey(KeysDir(data), now);
+  if (!key.ok()) return Fail(kCommand, key.status());
+  ledger::PublicKey shown = key->public_key();
+  shown.valid_from = now;
+  std::printf("%s\n", shown.VerifierKeyLine().c_str());
   return kExitOk;
 }
 
@@ -107,6 +146,7 @@ int RunKeys(const std::vector<std::string>& args) {
   if (args[0] == "generate") return Generate(rest);
   if (args[0] == "show") return Show(rest);
   if (args[0] == "master") return Master(rest);
+  if (args[0] == "rotate") return Rotate(rest);
   std::fprintf(
       stderr,
       "ledgerctl keys: unknown subcommand \"%s\" (generate or show; see ledgerctl keys --help)\n",

@@ -78,6 +78,8 @@ Result<ledger::Event> PartitionProjector::Check(const ledger::StoredRecord& stor
   const ledger::PublicKey* key = keys_.Find(record->kid);
   if (key == nullptr) return fail("untrusted key id " + ledger::KidHex(record->kid));
   if (!key->Verify(leaf, record->signature)) return fail("the signature does not verify");
+  if (auto why = key->OutsideValidity(event->time))
+    return fail("signed with a key not valid then: " + *why);
   return event;
 }
 

@@ -314,5 +314,62 @@ TEST(Auth, DevOpenServesOnlyOnLoopback) {
   EXPECT_EQ(Request(open.port(), http::verb::get, "/v1/access", "", {.token = ""}).status, 200);
 }
 
+TEST(KeyRotation, NewEventsAreSignedWithTheNewKeyAndEveryEventVerifiesUnderItsOwn) {
+  TempDir tmp;
+  const fs::path data = tmp / "data";
+  std::string old_kid;
+  {
+    Ledgerd server(data);
+    ASSERT_TRUE(server.serving());
+    for (int i = 0; i < 3; ++i)
+      AppendOne(server.port(), RegisterAccount("ACC-OLD-" + std::to_string(i)));
+    old_kid = ServedKey(server.port()).KidHex();
+    // Not under a running ledgerd.
+    ProcessResult busy = Ledgerctl({"keys", "rotate", "--data", data.string()});
+    EXPECT_EQ(busy.exit_code, 3);
+    EXPECT_THAT(busy.err, HasSubstr("is ledgerd running"));
+    EXPECT_EQ(server.Stop().exit_code, 0);
+  }
+  ProcessResult rotated = Ledgerctl({"keys", "rotate", "--data", data.string()});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_THAT(rotated.out, HasSubstr("sales-ledger+"));
+  EXPECT_THAT(rotated.out, HasSubstr(" from="));
+  EXPECT_EQ(ReadFile(data / "keys" / "ledger.key").find(old_kid), std::string::npos)
+      << "the old private key is gone";
+  std::map<std::string, std::string> kids;  // event id -> kid
+  {
+    Ledgerd server(data);
+    ASSERT_TRUE(server.serving());
+    const uint16_t port = server.port();
+    for (int i = 0; i < 3; ++i) AppendOne(port, RegisterAccount("ACC-NEW-" + std::to_string(i)));
+    // Both keys are published, each with when it was valid.
+    const json::array keys = Get(port, "/v1/keys").at("keys").as_array();
+    ASSERT_EQ(keys.size(), 2u);
+    EXPECT_EQ(keys[0].at("kid").as_string(), old_kid);
+    EXPECT_TRUE(keys[0].as_object().contains("valid_until"));
+    EXPECT_TRUE(keys[1].as_object().contains("valid_from"));
+    EXPECT_EQ(keys[0].at("valid_until"), keys[1].at("valid_from"));
+    for (uint32_t p = 0; p < Partitions(port); ++p)
+      for (const FeedLine& line : ReadFeed(port, p))
+        kids[std::string(line.event.at("subject").as_string())] = line.kid;
+    EXPECT_EQ(server.Stop().exit_code, 0);
+  }
+  ASSERT_EQ(kids.size(), 6u);
+  for (const auto& [subject, kid] : kids)
+    EXPECT_EQ(kid == old_kid, subject.find("OLD") != std::string::npos) << subject;
+  ProcessResult verify = Ledgerctl({"verify", "--data", data.string()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("events: 6"));
+  // Validity is enforced: had the old key been retired before its events, they fail.
+  std::string vkeys = ReadFile(data / "keys" / "ledger.vkeys");
+  const size_t until = vkeys.find("until=");
+  ASSERT_NE(until, std::string::npos);
+  vkeys.replace(until + 6, vkeys.find('\n', until) - until - 6, "2001-01-01T00:00:00Z");
+  WriteFile(data / "keys" / "ledger.vkeys", vkeys);
+  ProcessResult refused = Ledgerctl({"verify", "--data", data.string()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("retired at 2001-01-01T00:00:00Z"));
+}
+
 }  // namespace
 }  // namespace ledger_test
