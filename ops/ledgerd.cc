@@ -44,6 +44,8 @@ struct Config {
   std::string vkeys;  // verifier keys; default DATA/keys/ledger.vkeys
   uint64_t checkpoint_events = 1000;
   unsigned checkpoint_interval_ms = 1000;
+  std::string tls_cert;  // both set: serve HTTPS only
+  std::string tls_key;
 };
 
 // Parses flags and the optional config file (key = value lines, same names as flags).
@@ -88,6 +90,11 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "config", po::value(&config_file),
       "file of option = value lines, e.g. listen = 0.0.0.0:8080; flags given "
       "on the command line win");
+  opts.add_options()("tls-cert", po::value(&c.tls_cert),
+                     "PEM certificate chain (the server's certificate first): serve HTTPS only "
+                     "(TLS 1.2+); needs --tls-key; read at start, so a new one needs a restart")(
+      "tls-key", po::value(&c.tls_key),
+      "PEM private key (unencrypted) of --tls-cert's certificate");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -124,6 +131,10 @@ int main(int argc, char** argv) {
   size_t colon = c.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "ledgerd: --listen must be HOST:PORT, not " << c.listen << "\n";
+    return 2;
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    std::cerr << "ledgerd: --tls-cert and --tls-key go together: both (HTTPS) or neither (HTTP)\n";
     return 2;
   }
   // Block the stop signals in every thread; the main thread waits for them below.
@@ -224,12 +235,14 @@ int main(int argc, char** argv) {
   server_options.host = c.listen.substr(0, colon);
   server_options.port = static_cast<uint16_t>(std::stoul(c.listen.substr(colon + 1)));
   server_options.threads = c.threads;
+  server_options.tls_cert_chain_file = c.tls_cert;
+  server_options.tls_private_key_file = c.tls_key;
   auto server = ingest::HttpServer::Start(api, server_options);
   if (!server.ok()) return Fail("cannot start the HTTP server", server.status());
 
-  std::printf("ledgerd: serving http://%s:%u (data %s, %s, %u partitions, key %s)\n",
-              server_options.host.c_str(), (*server)->port(), c.data.c_str(), where.c_str(),
-              log->partitions(),
+  std::printf("ledgerd: serving %s://%s:%u (data %s, %s, %u partitions, key %s)\n",
+              server_options.tls() ? "https" : "http", server_options.host.c_str(),
+              (*server)->port(), c.data.c_str(), where.c_str(), log->partitions(),
               key ? key->public_key().VerifierKey().c_str() : "none: query node");
   if (writer && writer->caught_up_events() > 0) {
     std::printf("ledgerd: folded %llu events into the writer state that it lagged behind\n",
