@@ -195,17 +195,33 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // Ends the connection after its last answer, with nothing else pending. Plain: a
-  // half-close (what was sent is still delivered). TLS: a close_notify, waiting at most
-  // read_timeout_s for the peer's.
+  // half-close (what was sent is still delivered). TLS: a close_notify, then the peer's
+  // awaited, or Linger; both within read_timeout_s.
   void Close() {
     if constexpr (kTls) {
       tcp_stream().expires_after(std::chrono::seconds(options_.read_timeout_s));
-      stream_.async_shutdown(
-          [self = this->shared_from_this()](beast::error_code) { self->tcp_stream().close(); });
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec || ec == asio::error::eof) return self->tcp_stream().close();
+        self->Linger();
+      });
     } else {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
+  }
+
+  // The peer sent more after our close_notify (the rest of a body refused with 413):
+  // read and drop it until the peer closes or the deadline Close set passes. Closing
+  // with unread bytes would reset the connection and could destroy the answer before
+  // the client reads it.
+  void Linger() {
+    beast::error_code ignored;
+    tcp_stream().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_stream().async_read_some(buffer_.prepare(kLingerReadBytes),
+                                 [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                                   if (ec) return self->tcp_stream().close();
+                                   self->Linger();
+                                 });
   }
 
   // Ends a connection that failed or has an operation pending. TLS: closed at once
@@ -217,6 +233,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       Close();
     }
   }
+
+  static constexpr size_t kLingerReadBytes = 16 * 1024;
 
   const std::shared_ptr<ssl::context> tls_;  // before stream_: it must outlive it
   Stream stream_;
