@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "ingest/test_certs.h"
+#include "ingest/test_https_client.h"
 #include "ledger/embedded_log.h"
 #include "ledger/partition.h"
 #include "ledger/test_util.h"
@@ -329,127 +330,24 @@ TEST_F(ServerTest, MetricsCountAppendsRejectsAndLatency) {
 
 // ---- HTTPS ------------------------------------------------------------------------
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-namespace ssl = asio::ssl;
-constexpr auto kStepTimeout = std::chrono::seconds(10);  // any one client step
+using testing::HttpsClient;
 
-// Runs one asynchronous operation to its end on `io`; the stream's expiry bounds it.
-template <class Initiate>
-beast::error_code Complete(asio::io_context& io, Initiate initiate) {
-  beast::error_code result = asio::error::would_block;
-  initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
-  io.restart();
-  io.run();
-  return result;
+// One request on `c` and its response; http::status::unknown (and a test failure) when
+// either fails.
+Response SendTls(HttpsClient& c, http::verb verb, std::string target, std::string body = "",
+                 std::vector<std::pair<std::string, std::string>> headers = {}) {
+  Request req(verb, target, 11);
+  req.set(http::field::host, "localhost");
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  Response res;
+  beast::error_code ec = c.Exchange(req, res);
+  EXPECT_FALSE(ec) << verb << " " << target << ": " << ec.message();
+  if (ec) res.result(http::status::unknown);
+  return res;
 }
-
-// One HTTPS connection from the test's thread. It trusts only `ca_file` and requires the
-// server's certificate to name 127.0.0.1. Every step is bounded by kStepTimeout.
-class HttpsConnection {
- public:
-  HttpsConnection(uint16_t port, const std::filesystem::path& ca_file,
-                  int max_version = TLS1_3_VERSION)
-      : port_(port) {
-    context_.load_verify_file(ca_file.string());
-    context_.set_verify_mode(ssl::verify_peer);
-    SSL_CTX_set_max_proto_version(context_.native_handle(), max_version);
-    stream_.emplace(io_, context_);
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream_->native_handle()), "127.0.0.1");
-  }
-
-  // Connects and handshakes.
-  beast::error_code Handshake() {
-    beast::tcp_stream& tcp = beast::get_lowest_layer(*stream_);
-    tcp.expires_after(kStepTimeout);
-    beast::error_code ec = Complete(io_, [&](auto handler) {
-      tcp.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
-                        std::move(handler));
-    });
-    if (ec) return ec;
-    return Complete(io_, [&](auto handler) {
-      stream_->async_handshake(ssl::stream_base::client, std::move(handler));
-    });
-  }
-  // Why the server's certificate was refused ("ok" when it was not).
-  std::string VerifyError() {
-    return X509_verify_cert_error_string(SSL_get_verify_result(stream_->native_handle()));
-  }
-  SSL* native() { return stream_->native_handle(); }
-
-  // One request and its response on this connection; http::status::unknown (and a test
-  // failure) when either fails.
-  Response Send(http::verb verb, std::string target, std::string body = "",
-                std::vector<std::pair<std::string, std::string>> headers = {}) {
-    Request req(verb, target, 11);
-    req.set(http::field::host, "localhost");
-    if (!body.empty()) req.set(http::field::content_type, "application/json");
-    for (const auto& [name, value] : headers) req.set(name, value);
-    req.body() = std::move(body);
-    req.prepare_payload();
-    beast::get_lowest_layer(*stream_).expires_after(kStepTimeout);
-    Response res;
-    beast::error_code ec =
-        Complete(io_, [&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });
-    if (!ec) {
-      ec = Complete(
-          io_, [&](auto handler) { http::async_read(*stream_, buffer_, res, std::move(handler)); });
-    }
-    EXPECT_FALSE(ec) << verb << " " << target << ": " << ec.message();
-    if (ec) res.result(http::status::unknown);
-    return res;
-  }
-
-  // Writes bytes as they are (a request whose response is read with ReadSome).
-  beast::error_code WriteRaw(const std::string& bytes) {
-    beast::get_lowest_layer(*stream_).expires_after(kStepTimeout);
-    return Complete(io_, [&](auto handler) {
-      asio::async_write(*stream_, asio::buffer(bytes), std::move(handler));
-    });
-  }
-  // Appends what arrives next (within kStepTimeout) to `seen`.
-  beast::error_code ReadSome(std::string& seen) {
-    beast::get_lowest_layer(*stream_).expires_after(kStepTimeout);
-    std::array<char, 4096> chunk;
-    size_t n = 0;
-    beast::error_code ec = Complete(io_, [&](auto handler) {
-      stream_->async_read_some(asio::buffer(chunk), [&n, handler = std::move(handler)](
-                                                        beast::error_code ec, size_t size) mutable {
-        n = size;
-        handler(ec);
-      });
-    });
-    seen.append(chunk.data(), n);
-    return ec;
-  }
-  // Reads until `signed_lines` feed lines have arrived, the stream ends, or 30 s pass.
-  size_t ReadFollowed(std::string& seen, size_t signed_lines) {
-    auto count = [&] {
-      size_t n = 0;
-      for (size_t at = seen.find("\"sig\":"); at != std::string::npos;
-           at = seen.find("\"sig\":", at + 1))
-        ++n;
-      return n;
-    };
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (count() < signed_lines && std::chrono::steady_clock::now() < deadline) {
-      if (ReadSome(seen)) break;
-    }
-    return count();
-  }
-
-  // Sends close_notify and waits (bounded) for the server's.
-  beast::error_code Shutdown() {
-    beast::get_lowest_layer(*stream_).expires_after(kStepTimeout);
-    return Complete(io_, [&](auto handler) { stream_->async_shutdown(std::move(handler)); });
-  }
-
- private:
-  uint16_t port_;
-  asio::io_context io_;
-  ssl::context context_{ssl::context::tls_client};
-  std::optional<TlsStream> stream_;
-  beast::flat_buffer buffer_;
-};
 
 class TlsServerTest : public ServerTest {
  protected:
@@ -465,11 +363,10 @@ class TlsServerTest : public ServerTest {
     options.tls_private_key_file = cert_.key_file;
     return options;
   }
-  HttpsConnection Connection() { return HttpsConnection(server_->port(), cert_.cert_file); }
   // A connection from a client that trusts this server; fails the test unless it
   // handshakes.
-  std::unique_ptr<HttpsConnection> Connected() {
-    auto c = std::make_unique<HttpsConnection>(server_->port(), cert_.cert_file);
+  std::unique_ptr<HttpsClient> Connected() {
+    auto c = std::make_unique<HttpsClient>(server_->port(), cert_.cert_file);
     beast::error_code ec = c->Handshake();
     EXPECT_FALSE(ec) << ec.message() << " (certificate: " << c->VerifyError() << ")";
     return c;
@@ -483,21 +380,21 @@ TEST_F(TlsServerTest, AnswersOverTls13WithKeepAliveAndProblems) {
   EXPECT_EQ(SSL_version(c->native()), TLS1_3_VERSION);
   for (int i = 0; i < 20; ++i) {
     Response r =
-        c->Send(http::verb::post, "/v1/events",
+        SendTls(*c, http::verb::post, "/v1/events",
                 R"({"type":"a.b","subject":"account/ACC-)" + std::to_string(i) + R"(","data":{}})");
     ASSERT_EQ(r.result(), http::status::created) << r.body();
     EXPECT_TRUE(r.keep_alive());
   }
   EXPECT_EQ(log_->End(0) + log_->End(1), 20u);
-  Response bad = c->Send(http::verb::post, "/v1/events", "{not json");
+  Response bad = SendTls(*c, http::verb::post, "/v1/events", "{not json");
   EXPECT_EQ(bad.result(), http::status::bad_request);
   EXPECT_EQ(bad[http::field::content_type], "application/problem+json");
-  Response keys = c->Send(http::verb::get, "/v1/keys");
+  Response keys = SendTls(*c, http::verb::get, "/v1/keys");
   ASSERT_EQ(keys.result(), http::status::ok);
   EXPECT_EQ(Body(keys).at("keys").as_array()[0].at("kid").as_string(), key_.public_key().KidHex());
   // Too large: answered, then the server ends the connection with a close_notify (a
   // clean end of stream, not a truncation).
-  Response large = c->Send(http::verb::post, "/v1/events", std::string(70 * 1024, ' '));
+  Response large = SendTls(*c, http::verb::post, "/v1/events", std::string(70 * 1024, ' '));
   EXPECT_EQ(large.result(), http::status::payload_too_large);
   EXPECT_FALSE(large.keep_alive());
   std::string rest;
@@ -506,12 +403,12 @@ TEST_F(TlsServerTest, AnswersOverTls13WithKeepAliveAndProblems) {
 }
 
 TEST_F(TlsServerTest, ServesTls12WithForwardSecrecy) {
-  HttpsConnection c(server_->port(), cert_.cert_file, TLS1_2_VERSION);
+  HttpsClient c(server_->port(), cert_.cert_file, TLS1_2_VERSION);
   ASSERT_FALSE(c.Handshake());
   EXPECT_EQ(SSL_version(c.native()), TLS1_2_VERSION);
   const std::string cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(c.native()));
   EXPECT_TRUE(cipher.starts_with("ECDHE-")) << cipher;
-  EXPECT_EQ(c.Send(http::verb::get, "/healthz", "", {{"Connection", "close"}}).result(),
+  EXPECT_EQ(SendTls(c, http::verb::get, "/healthz", "", {{"Connection", "close"}}).result(),
             http::status::ok);
   std::string rest;
   EXPECT_EQ(c.ReadSome(rest), asio::error::eof);  // a close_notify after the last answer
@@ -544,18 +441,18 @@ TEST_F(TlsServerTest, PlainHttpAndSilentClientsAreDroppedAndOthersServed) {
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
   }
   auto c = Connected();
-  EXPECT_EQ(c->Send(http::verb::get, "/healthz").result(), http::status::ok);
+  EXPECT_EQ(SendTls(*c, http::verb::get, "/healthz").result(), http::status::ok);
 }
 
 TEST_F(TlsServerTest, ClientTrustingAnotherCaRefusesTheServer) {
   auto other = testing::MakeSelfSignedCertificate(dir_.path(), "other-ca");
   ASSERT_TRUE(other.ok()) << other.status().ToString();
-  HttpsConnection c(server_->port(), other->cert_file);
+  HttpsClient c(server_->port(), other->cert_file);
   EXPECT_TRUE(c.Handshake());
   EXPECT_EQ(SSL_get_verify_result(c.native()), X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
       << c.VerifyError();
   auto trusting = Connected();
-  EXPECT_EQ(trusting->Send(http::verb::get, "/healthz").result(), http::status::ok);
+  EXPECT_EQ(SendTls(*trusting, http::verb::get, "/healthz").result(), http::status::ok);
 }
 
 TEST_F(TlsServerTest, StartFailsNamingABadCertificateOrKeyFile) {
@@ -596,9 +493,8 @@ TEST_F(TlsServerTest, FollowedFeedStreamsOverTlsAndEndsWithCloseNotify) {
   const uint32_t p = ledger::PartitionOf("account/ACC-F", 2);
   auto setup = Connected();
   auto append = [&] {
-    ASSERT_EQ(setup
-                  ->Send(http::verb::post, "/v1/events",
-                         R"({"type":"a.b","subject":"account/ACC-F","data":{}})")
+    ASSERT_EQ(SendTls(*setup, http::verb::post, "/v1/events",
+                      R"({"type":"a.b","subject":"account/ACC-F","data":{}})")
                   .result(),
               http::status::created);
   };
@@ -622,7 +518,7 @@ TEST_F(TlsServerTest, FollowedFeedStreamsOverTlsAndEndsWithCloseNotify) {
   // follow_clients_max is 2 in this fixture: a third is refused, the others go on.
   auto third = Connected();
   EXPECT_EQ(
-      third->Send(http::verb::get, "/v1/events?partition=" + std::to_string(p) + "&follow=true")
+      SendTls(*third, http::verb::get, "/v1/events?partition=" + std::to_string(p) + "&follow=true")
           .result(),
       http::status::service_unavailable);
   // The server releases a follower before it answers the client's close_notify with its
