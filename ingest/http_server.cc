@@ -1,42 +1,87 @@
 #include "ingest/http_server.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <fstream>
+#include <type_traits>
 
 namespace ingest {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
 
-// One connection: read a request, hand it to the Api, write its answer, repeat.
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: (over TLS, a handshake first) read a request, hand it to the Api,
+// write its answer, repeat. `Stream` is PlainStream or TlsStream; they differ only in
+// how a connection starts and ends.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, const Api& api, const ServerOptions& options,
-          std::atomic<int>& in_flight)
-      : stream_(std::move(socket)), api_(api), options_(options), in_flight_(in_flight) {}
+  // `tls` (null for plain HTTP) is the context the stream was made with; the session
+  // keeps it alive as long as its stream.
+  template <class... StreamArgs>
+  Session(std::shared_ptr<ssl::context> tls, const Api& api, const ServerOptions& options,
+          std::atomic<int>& in_flight, StreamArgs&&... stream_args)
+      : tls_(std::move(tls)),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        api_(api),
+        options_(options),
+        in_flight_(in_flight) {}
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->Begin(); });
   }
 
  private:
+  beast::tcp_stream& tcp_stream() { return beast::get_lowest_layer(stream_); }
+
+  // A TLS session handshakes first, within read_timeout_s. A client that does not speak
+  // TLS (plain HTTP on the HTTPS port) or fails the handshake gets nothing: there is no
+  // channel to answer it on, so the connection is dropped.
+  void Begin() {
+    if constexpr (kTls) {
+      tcp_stream().expires_after(std::chrono::seconds(options_.read_timeout_s));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->Abort();
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
   void Read() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_.header_bytes_max));
     parser_->body_limit(api_.limits().body_bytes_max);
-    stream_.expires_after(std::chrono::seconds(options_.read_timeout_s));
+    tcp_stream().expires_after(std::chrono::seconds(options_.read_timeout_s));
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted) {
       return Close();
+    }
+    if constexpr (kTls) {
+      // Closed without close_notify, or a TLS protocol error: nothing can be answered.
+      if (ec == ssl::error::stream_truncated || ec.category() == asio::error::get_ssl_category())
+        return Abort();
     }
     if (ec == http::error::body_limit) {
       api_.CountTooLarge();
@@ -55,7 +100,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Send(Problem(11, false, http::status::bad_request, "Bad request",
                           ledger::Status::Invalid("malformed HTTP: " + ec.message())));
     }
-    stream_.expires_never();
+    tcp_stream().expires_never();
     request_ = parser_->release();
     if (auto follow = api_.FollowQuery(request_)) {
       if (!api_.AcquireFollower()) {
@@ -69,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     ++in_flight_;
     answering_ = true;
-    api_.Handle(request_, [self = shared_from_this()](Response res) {
+    api_.Handle(request_, [self = this->shared_from_this()](Response res) {
       asio::post(self->stream_.get_executor(),
                  [self, res = std::make_shared<Response>(std::move(res))]() mutable {
                    self->Send(std::move(*res));
@@ -79,14 +124,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Send(Response res) {
     response_ = std::move(res);
-    stream_.expires_after(std::chrono::seconds(options_.read_timeout_s));
+    tcp_stream().expires_after(std::chrono::seconds(options_.read_timeout_s));
     http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         if (self->answering_) {
                           self->answering_ = false;
                           --self->in_flight_;
                         }
-                        if (ec || !self->response_.keep_alive()) return self->Close();
+                        if (ec) return self->Abort();
+                        if (!self->response_.keep_alive()) return self->Close();
                         self->Read();
                       });
   }
@@ -103,7 +149,7 @@ class Session : public std::enable_shared_from_this<Session> {
     header_->chunked(true);
     serializer_.emplace(*header_);
     http::async_write_header(stream_, *serializer_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
                                if (ec) return self->EndFollow();
                                self->WatchForClose();
                                self->Pump();
@@ -112,7 +158,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WatchForClose() {
     stream_.async_read_some(
-        asio::buffer(probe_), [self = shared_from_this()](beast::error_code, size_t) {
+        asio::buffer(probe_), [self = this->shared_from_this()](beast::error_code, size_t) {
           self->client_gone_ = true;  // closed, failed, or sent something: the feed ends either way
           self->timer_.cancel();
         });
@@ -125,13 +171,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!lines.ok()) return EndFollow();
     if (count == 0) {
       timer_.expires_after(std::chrono::milliseconds(api_.limits().follow_poll_ms));
-      timer_.async_wait([self = shared_from_this()](beast::error_code) { self->Pump(); });
+      timer_.async_wait([self = this->shared_from_this()](beast::error_code) { self->Pump(); });
       return;
     }
     next_ += count;
     chunk_ = std::move(*lines);
     asio::async_write(stream_, http::make_chunk(asio::buffer(chunk_)),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->EndFollow();
                         self->Pump();
                       });
@@ -142,15 +188,56 @@ class Session : public std::enable_shared_from_this<Session> {
       following_ended_ = true;
       api_.ReleaseFollower();
     }
+    // Unless the client is gone, WatchForClose's read is still pending, and a TLS
+    // shutdown (which reads the peer's close_notify) must not run beside it.
+    if (!client_gone_) return Abort();
     Close();
   }
 
+  // Ends the connection after its last answer, with nothing else pending. Plain: a
+  // half-close (what was sent is still delivered). TLS: a close_notify, then the peer's
+  // awaited, or Linger; both within read_timeout_s.
   void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kTls) {
+      tcp_stream().expires_after(std::chrono::seconds(options_.read_timeout_s));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec || ec == asio::error::eof) return self->tcp_stream().close();
+        self->Linger();
+      });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
   }
 
-  beast::tcp_stream stream_;
+  // The peer sent more after our close_notify (the rest of a body refused with 413):
+  // read and drop it until the peer closes or the deadline Close set passes. Closing
+  // with unread bytes would reset the connection and could destroy the answer before
+  // the client reads it.
+  void Linger() {
+    beast::error_code ignored;
+    tcp_stream().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_stream().async_read_some(buffer_.prepare(kLingerReadBytes),
+                                 [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                                   if (ec) return self->tcp_stream().close();
+                                   self->Linger();
+                                 });
+  }
+
+  // Ends a connection that failed or has an operation pending. TLS: closed at once
+  // (pending operations end with operation_aborted); plain: as Close.
+  void Abort() {
+    if constexpr (kTls) {
+      tcp_stream().close();
+    } else {
+      Close();
+    }
+  }
+
+  static constexpr size_t kLingerReadBytes = 16 * 1024;
+
+  const std::shared_ptr<ssl::context> tls_;  // before stream_: it must outlive it
+  Stream stream_;
   const Api& api_;
   const ServerOptions& options_;
   std::atomic<int>& in_flight_;  // requests read and not yet answered, server-wide
@@ -171,6 +258,49 @@ class Session : public std::enable_shared_from_this<Session> {
   bool following_ended_ = false;
 };
 
+// TLS 1.2 at least (OpenSSL negotiates 1.3 when the client offers it); for 1.2 only
+// forward-secret AEAD suites; no compression (CRIME), no renegotiation. The key must not
+// be encrypted: a daemon has nobody to ask for a passphrase.
+ledger::Result<std::shared_ptr<ssl::context>> MakeTlsContext(const ServerOptions& options) {
+  const std::string& chain = options.tls_cert_chain_file;
+  const std::string& key = options.tls_private_key_file;
+  if (chain.empty() || key.empty()) {
+    return ledger::Status::Invalid(
+        "TLS needs both a certificate chain file and a private key file");
+  }
+  for (const std::string& file : {chain, key}) {
+    if (!std::ifstream(file)) return ledger::Status::Invalid("cannot read TLS file " + file);
+  }
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = context->native_handle();
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                       ssl::context::single_dh_use);
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
+    return ledger::Status::Internal("OpenSSL refused the TLS protocol settings");
+  }
+  context->set_password_callback(
+      [](size_t, ssl::context::password_purpose) { return std::string(); });
+  beast::error_code ec;
+  context->use_certificate_chain_file(chain, ec);
+  if (ec) {
+    return ledger::Status::Invalid("TLS certificate chain file " + chain +
+                                   " is not a PEM certificate chain: " + ec.message());
+  }
+  context->use_private_key_file(key, ssl::context::pem, ec);
+  if (ec) {
+    return ledger::Status::Invalid("TLS private key file " + key +
+                                   " is not an unencrypted PEM private key of the certificate in " +
+                                   chain + ": " + ec.message());
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return ledger::Status::Invalid("TLS private key file " + key +
+                                   " does not match the certificate in " + chain);
+  }
+  return context;
+}
+
 }  // namespace
 
 class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
@@ -179,6 +309,11 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
       : io_(io), acceptor_(asio::make_strand(io)), api_(api), options_(std::move(options)) {}
 
   ledger::Status Listen() {
+    if (options_.tls()) {
+      auto context = MakeTlsContext(options_);
+      if (!context.ok()) return context.status();
+      tls_ = std::move(context).value();
+    }
     beast::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec)
@@ -197,14 +332,12 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
   int in_flight() const { return in_flight_.load(); }
   void Accept() {
-    acceptor_.async_accept(
-        asio::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-          if (ec == asio::error::operation_aborted) return;
-          if (!ec)
-            std::make_shared<Session>(std::move(s), self->api_, self->options_, self->in_flight_)
-                ->Start();
-          self->Accept();
-        });
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+                             if (ec == asio::error::operation_aborted) return;
+                             if (!ec) self->StartSession(std::move(s));
+                             self->Accept();
+                           });
   }
   void Stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -214,10 +347,22 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
+  void StartSession(tcp::socket socket) {
+    if (tls_) {
+      std::make_shared<Session<TlsStream>>(tls_, api_, options_, in_flight_, std::move(socket),
+                                           *tls_)
+          ->Start();
+    } else {
+      std::make_shared<Session<PlainStream>>(nullptr, api_, options_, in_flight_, std::move(socket))
+          ->Start();
+    }
+  }
+
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   const Api& api_;
   ServerOptions options_;
+  std::shared_ptr<ssl::context> tls_;  // null: plain HTTP
   std::atomic<int> in_flight_{0};
 };
 

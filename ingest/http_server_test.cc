@@ -1,15 +1,23 @@
-// The HTTP server and API against a real writer and RocksDB log, over loopback TCP.
+// The HTTP server and API against a real writer and RocksDB log, over loopback TCP, plain
+// and HTTPS (with a self-signed certificate made by the test).
 #include "ingest/http_server.h"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <fstream>
 #include <thread>
 
+#include "ingest/test_certs.h"
+#include "ingest/test_https_client.h"
 #include "ledger/embedded_log.h"
 #include "ledger/partition.h"
 #include "ledger/test_util.h"
@@ -48,9 +56,10 @@ class ServerTest : public ::testing::Test {
         writer_.get(), *log_, keys_,
         ApiLimits{.body_bytes_max = 64 * 1024, .follow_clients_max = 2, .follow_poll_ms = 5});
     api_->OpenForDevelopment();  // these tests are of HTTP; tests/auth_test.cc tests tokens
-    server_ = HttpServer::Start(*api_,
-                                {.host = "127.0.0.1", .port = 0, .threads = 2, .read_timeout_s = 2})
-                  .value();
+    server_ = HttpServer::Start(*api_, Options()).value();
+  }
+  virtual ServerOptions Options() const {
+    return {.host = "127.0.0.1", .port = 0, .threads = 2, .read_timeout_s = 2};
   }
   void TearDown() override {
     writer_->Close();
@@ -318,6 +327,211 @@ TEST_F(ServerTest, MetricsCountAppendsRejectsAndLatency) {
     total += std::stoull(text.substr(text.find(key) + key.size()));
   }
   EXPECT_EQ(total, 2u);
+}
+
+// ---- HTTPS ------------------------------------------------------------------------
+
+using testing::HttpsClient;
+
+// One request on `c` and its response; http::status::unknown (and a test failure) when
+// either fails.
+Response SendTls(HttpsClient& c, http::verb verb, std::string target, std::string body = "",
+                 std::vector<std::pair<std::string, std::string>> headers = {}) {
+  Request req(verb, target, 11);
+  req.set(http::field::host, "localhost");
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  Response res;
+  beast::error_code ec = c.Exchange(req, res);
+  EXPECT_FALSE(ec) << verb << " " << target << ": " << ec.message();
+  if (ec) res.result(http::status::unknown);
+  return res;
+}
+
+class TlsServerTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    auto made = testing::MakeSelfSignedCertificate(dir_.path(), "server");
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    cert_ = *made;
+    ServerTest::SetUp();
+  }
+  ServerOptions Options() const override {
+    ServerOptions options = ServerTest::Options();
+    options.tls_cert_chain_file = cert_.cert_file;
+    options.tls_private_key_file = cert_.key_file;
+    return options;
+  }
+  // A connection from a client that trusts this server; fails the test unless it
+  // handshakes.
+  std::unique_ptr<HttpsClient> Connected() {
+    auto c = std::make_unique<HttpsClient>(server_->port(), cert_.cert_file);
+    beast::error_code ec = c->Handshake();
+    EXPECT_FALSE(ec) << ec.message() << " (certificate: " << c->VerifyError() << ")";
+    return c;
+  }
+
+  testing::TestCertificate cert_;
+};
+
+TEST_F(TlsServerTest, AnswersOverTls13WithKeepAliveAndProblems) {
+  auto c = Connected();
+  EXPECT_EQ(SSL_version(c->native()), TLS1_3_VERSION);
+  for (int i = 0; i < 20; ++i) {
+    Response r =
+        SendTls(*c, http::verb::post, "/v1/events",
+                R"({"type":"a.b","subject":"account/ACC-)" + std::to_string(i) + R"(","data":{}})");
+    ASSERT_EQ(r.result(), http::status::created) << r.body();
+    EXPECT_TRUE(r.keep_alive());
+  }
+  EXPECT_EQ(log_->End(0) + log_->End(1), 20u);
+  Response bad = SendTls(*c, http::verb::post, "/v1/events", "{not json");
+  EXPECT_EQ(bad.result(), http::status::bad_request);
+  EXPECT_EQ(bad[http::field::content_type], "application/problem+json");
+  Response keys = SendTls(*c, http::verb::get, "/v1/keys");
+  ASSERT_EQ(keys.result(), http::status::ok);
+  EXPECT_EQ(Body(keys).at("keys").as_array()[0].at("kid").as_string(), key_.public_key().KidHex());
+  // Too large: answered, then the server ends the connection with a close_notify (a
+  // clean end of stream, not a truncation).
+  Response large = SendTls(*c, http::verb::post, "/v1/events", std::string(70 * 1024, ' '));
+  EXPECT_EQ(large.result(), http::status::payload_too_large);
+  EXPECT_FALSE(large.keep_alive());
+  std::string rest;
+  EXPECT_EQ(c->ReadSome(rest), asio::error::eof);
+  EXPECT_EQ(rest, "");
+}
+
+TEST_F(TlsServerTest, ServesTls12WithForwardSecrecy) {
+  HttpsClient c(server_->port(), cert_.cert_file, TLS1_2_VERSION);
+  ASSERT_FALSE(c.Handshake());
+  EXPECT_EQ(SSL_version(c.native()), TLS1_2_VERSION);
+  const std::string cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(c.native()));
+  EXPECT_TRUE(cipher.starts_with("ECDHE-")) << cipher;
+  EXPECT_EQ(SendTls(c, http::verb::get, "/healthz", "", {{"Connection", "close"}}).result(),
+            http::status::ok);
+  std::string rest;
+  EXPECT_EQ(c.ReadSome(rest), asio::error::eof);  // a close_notify after the last answer
+}
+
+TEST_F(TlsServerTest, PlainHttpAndSilentClientsAreDroppedAndOthersServed) {
+  {
+    tcp::socket s = Connect();
+    asio::write(s, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
+    timeval tv{10, 0};  // far beyond the server's 2 s: the drop is not a timeout
+    setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    const ssize_t n = ::recv(s.native_handle(), buf, sizeof buf, 0);
+    // Nothing HTTP comes back: at most a TLS alert record (type 21), then the close.
+    if (n > 0) {
+      EXPECT_EQ(buf[0], 21) << std::string(buf, n);
+    }
+    EXPECT_FALSE(n < 0 && errno == EAGAIN) << "the server did not drop a plain HTTP client";
+  }
+  {
+    // Connects and never starts the handshake: dropped after read_timeout_s (2 s).
+    tcp::socket s = Connect();
+    timeval tv{10, 0};
+    setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const auto start = std::chrono::steady_clock::now();
+    char buf[64];
+    const ssize_t n = ::recv(s.native_handle(), buf, sizeof buf, 0);
+    EXPECT_LE(n, 0);
+    EXPECT_FALSE(n < 0 && errno == EAGAIN) << "a silent client was not dropped";
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  }
+  auto c = Connected();
+  EXPECT_EQ(SendTls(*c, http::verb::get, "/healthz").result(), http::status::ok);
+}
+
+TEST_F(TlsServerTest, ClientTrustingAnotherCaRefusesTheServer) {
+  auto other = testing::MakeSelfSignedCertificate(dir_.path(), "other-ca");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  HttpsClient c(server_->port(), other->cert_file);
+  EXPECT_TRUE(c.Handshake());
+  EXPECT_EQ(SSL_get_verify_result(c.native()), X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
+      << c.VerifyError();
+  auto trusting = Connected();
+  EXPECT_EQ(SendTls(*trusting, http::verb::get, "/healthz").result(), http::status::ok);
+}
+
+TEST_F(TlsServerTest, StartFailsNamingABadCertificateOrKeyFile) {
+  auto other = testing::MakeSelfSignedCertificate(dir_.path(), "other");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  const std::string missing = (dir_.path() / "missing.crt").string();
+  const std::string garbage = (dir_.path() / "garbage.pem").string();
+  std::ofstream(garbage) << "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+  const std::string cert = cert_.cert_file, key = cert_.key_file;
+  struct Case {
+    std::string cert, key;
+    std::string names;    // the file the message must name
+    std::string because;  // and what it must say about it
+  };
+  const Case cases[] = {
+      {missing, key, missing, "cannot read"},
+      {cert, "", "", "both"},
+      {"", key, "", "both"},
+      {garbage, key, garbage, "not a PEM certificate chain"},
+      {key, key, key, "not a PEM certificate chain"},
+      {cert, garbage, garbage, "not an unencrypted PEM private key"},
+      {cert, other->key_file, other->key_file.string(), "private key"},
+  };
+  for (const Case& c : cases) {
+    ServerOptions options = Options();
+    options.tls_cert_chain_file = c.cert;
+    options.tls_private_key_file = c.key;
+    auto started = HttpServer::Start(*api_, options);
+    ASSERT_FALSE(started.ok()) << c.cert << " " << c.key;
+    const ledger::Status& s = started.status();
+    EXPECT_EQ(s.code(), ledger::Code::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find(c.names), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find(c.because), std::string::npos) << s.message();
+  }
+}
+
+TEST_F(TlsServerTest, FollowedFeedStreamsOverTlsAndEndsWithCloseNotify) {
+  const uint32_t p = ledger::PartitionOf("account/ACC-F", 2);
+  auto setup = Connected();
+  auto append = [&] {
+    ASSERT_EQ(SendTls(*setup, http::verb::post, "/v1/events",
+                      R"({"type":"a.b","subject":"account/ACC-F","data":{}})")
+                  .result(),
+              http::status::created);
+  };
+  append();
+  append();
+  const std::string request = "GET /v1/events?partition=" + std::to_string(p) +
+                              "&from=0&follow=true HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto first = Connected();
+  ASSERT_FALSE(first->WriteRaw(request));
+  std::string first_seen;
+  EXPECT_EQ(first->ReadFollowed(first_seen, 2), 2u);
+  EXPECT_NE(first_seen.find("Transfer-Encoding: chunked"), std::string::npos)
+      << first_seen.substr(0, 200);
+  for (int i = 0; i < 3; ++i) append();
+  EXPECT_EQ(first->ReadFollowed(first_seen, 5), 5u);
+
+  auto second = Connected();
+  ASSERT_FALSE(second->WriteRaw(request));
+  std::string second_seen;
+  EXPECT_EQ(second->ReadFollowed(second_seen, 5), 5u);
+  // follow_clients_max is 2 in this fixture: a third is refused, the others go on.
+  auto third = Connected();
+  EXPECT_EQ(
+      SendTls(*third, http::verb::get, "/v1/events?partition=" + std::to_string(p) + "&follow=true")
+          .result(),
+      http::status::service_unavailable);
+  // The server releases a follower before it answers the client's close_notify with its
+  // own, so once this shutdown completes cleanly a new follower must be taken.
+  EXPECT_FALSE(first->Shutdown());
+  auto fourth = Connected();
+  ASSERT_FALSE(fourth->WriteRaw(request));
+  std::string fourth_seen;
+  EXPECT_EQ(fourth->ReadFollowed(fourth_seen, 5), 5u) << fourth_seen.substr(0, 200);
+  append();
+  EXPECT_EQ(second->ReadFollowed(second_seen, 6), 6u);
+  EXPECT_EQ(fourth->ReadFollowed(fourth_seen, 6), 6u);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ops/ledgerctl_common.h"
+#include "ops/ledgerctl_tls.h"
 
 namespace ledgerctl {
 namespace {
@@ -88,22 +89,27 @@ int RunAuditPack(const std::vector<std::string>& args) {
   constexpr std::string_view kCommand = "auditpack";
   po::options_description options("options");
   auto add = options.add_options();
-  add("url", po::value<std::string>()->required(), "the ledgerd: http://HOST[:PORT][/PREFIX]");
+  add("url", po::value<std::string>()->required(),
+      "the ledgerd: http://HOST[:PORT][/PREFIX] or https://...");
+  AddCaCertOption(add);
   AddTokenOption(add);
   add("subject", po::value<std::string>()->required(), "the record: KIND/ID");
   add("out", po::value<std::string>(), "where to write the pack (default KIND-ID.auditpack.json)");
   add("vkeys", po::value<std::string>(),
       "verifier keys to require (e.g. DATA/keys/ledger.vkeys); default: the pack's own");
-  Parsed parsed = Parse(
-      kCommand, "auditpack --url URL [--token T] --subject KIND/ID [--out FILE] [--vkeys FILE]",
-      "Fetches the record's audit pack (GET /v1/records/KIND/ID/auditpack), checks it as\n"
-      "verify-pack does, and writes it. Exit 1 if it does not verify.",
-      options, args);
+  Parsed parsed =
+      Parse(kCommand,
+            "auditpack --url URL [--token T] [--cacert FILE] --subject KIND/ID [--out FILE] "
+            "[--vkeys FILE]",
+            "Fetches the record's audit pack (GET /v1/records/KIND/ID/auditpack), checks it as\n"
+            "verify-pack does, and writes it. Exit 1 if it does not verify.",
+            options, args);
   if (parsed.done) return parsed.exit;
   std::string error;
   auto endpoint = ParseUrl(parsed.vm["url"].as<std::string>(), error);
   if (!endpoint) return Fail(kCommand, error, kExitUsage);
   endpoint->token = TokenOf(parsed.vm);
+  UseCaCert(parsed.vm, *endpoint);
   const std::string subject = parsed.vm["subject"].as<std::string>();
   const size_t slash = subject.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == subject.size())
@@ -175,7 +181,9 @@ int RunMonitor(const std::vector<std::string>& args) {
   constexpr std::string_view kCommand = "monitor";
   po::options_description options("options");
   auto add = options.add_options();
-  add("url", po::value<std::string>()->required(), "the ledgerd: http://HOST[:PORT][/PREFIX]");
+  add("url", po::value<std::string>()->required(),
+      "the ledgerd: http://HOST[:PORT][/PREFIX] or https://...");
+  AddCaCertOption(add);
   AddTokenOption(add);
   add("from", po::value<std::string>()->required(),
       "a checkpoint of the partition seen before (a signed note file)");
@@ -183,17 +191,19 @@ int RunMonitor(const std::vector<std::string>& args) {
       "the ledger's verifier keys (e.g. a copy of DATA/keys/ledger.vkeys)");
   add("save", po::bool_switch(),
       "when consistent, replace the --from file with the new checkpoint (for the next run)");
-  Parsed parsed =
-      Parse(kCommand, "monitor --url URL [--token T] --from CHECKPOINT_FILE --vkeys FILE [--save]",
-            "The transparency-log monitor check: fetches the partition's latest checkpoint and\n"
-            "a consistency proof from the one in --from, and fails loudly (exit 1) if the\n"
-            "ledger rewrote, dropped or forked anything that checkpoint had signed.",
-            options, args);
+  Parsed parsed = Parse(
+      kCommand,
+      "monitor --url URL [--token T] [--cacert FILE] --from CHECKPOINT_FILE --vkeys FILE [--save]",
+      "The transparency-log monitor check: fetches the partition's latest checkpoint and\n"
+      "a consistency proof from the one in --from, and fails loudly (exit 1) if the\n"
+      "ledger rewrote, dropped or forked anything that checkpoint had signed.",
+      options, args);
   if (parsed.done) return parsed.exit;
   std::string error;
   auto endpoint = ParseUrl(parsed.vm["url"].as<std::string>(), error);
   if (!endpoint) return Fail(kCommand, error, kExitUsage);
   endpoint->token = TokenOf(parsed.vm);
+  UseCaCert(parsed.vm, *endpoint);
   auto keys = ledger::LoadVerifierKeys(parsed.vm["vkeys"].as<std::string>());
   if (!keys.ok()) return Fail(kCommand, keys.status());
   const fs::path from_file = parsed.vm["from"].as<std::string>();

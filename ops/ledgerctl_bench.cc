@@ -21,6 +21,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
@@ -34,6 +35,7 @@
 
 #include "ledger/event.h"
 #include "ops/ledgerctl_common.h"
+#include "ops/ledgerctl_tls.h"
 
 namespace ledgerctl {
 namespace {
@@ -43,6 +45,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -119,6 +122,7 @@ std::string CheckOptions(const po::variables_map& vm, Config& config) {
   auto endpoint = ParseUrl(vm["url"].as<std::string>(), error);
   if (endpoint) endpoint->target = endpoint->prefix + "/v1/events";
   if (!endpoint) return error;
+  UseCaCert(vm, *endpoint);
   config.endpoint = std::move(*endpoint);
   config.clients = vm["clients"].as<unsigned>();
   if (config.clients < 1 || config.clients > kClientsMax)
@@ -362,11 +366,21 @@ uint64_t CountOf(std::string_view text, std::string_view what) {
 
 // ---- The load ---------------------------------------------------------------------
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 // The connections and the two phases (warmup, then measured) of one run. Everything
-// runs on the thread that calls Connect and Run.
+// runs on the thread that calls Connect and Run. `Stream` is PlainStream, or TlsStream
+// for an https:// --url: each connection then handshakes (verifying the server) once
+// after it connects, and the measured latency includes the encryption.
+template <class Stream>
 class LoadRun {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  LoadRun(const Config& config, const Workload& workload) : config_(config), workload_(workload) {
+  // `tls`: the client context (ClientTlsContext), for TlsStream only.
+  LoadRun(const Config& config, const Workload& workload, std::shared_ptr<ssl::context> tls)
+      : config_(config), workload_(workload), tls_(std::move(tls)) {
     header_prefix_ =
         "POST " + config.endpoint.target + " HTTP/1.1\r\nHost: " + config.endpoint.host_header +
         "\r\nContent-Type: application/json\r\n" +
@@ -381,15 +395,10 @@ class LoadRun {
     if (ec) return "cannot resolve " + config_.endpoint.host + ": " + ec.message();
     std::string error;
     for (unsigned i = 0; i < config_.clients; ++i) {
-      clients_.push_back(std::make_unique<Client>(io_, i));
-      Client* c = clients_.back().get();
-      c->stream.expires_after(std::chrono::seconds(kConnectTimeoutS));
-      c->stream.async_connect(
-          endpoints_, [this, c, &error](beast::error_code ec, const tcp::endpoint&) {
-            if (!ec) c->stream.socket().set_option(tcp::no_delay(true), ec);
-            if (ec && error.empty())
-              error = "cannot connect to " + config_.endpoint.url + ": " + ec.message();
-          });
+      clients_.push_back(std::make_unique<Client>(i));
+      Open(*clients_.back(), [&error](beast::error_code, const std::string& why) {
+        if (!why.empty() && error.empty()) error = why;
+      });
     }
     io_.run();
     io_.restart();
@@ -408,17 +417,17 @@ class LoadRun {
     io_.run();
     for (auto& c : clients_) {
       beast::error_code ignored;
-      c->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      c->stream.close();
+      Tcp(*c).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      Tcp(*c).close();
     }
     return std::move(tally_);
   }
 
  private:
   struct Client {
-    Client(asio::io_context& io, unsigned index) : index(index), stream(io) {}
+    explicit Client(unsigned index) : index(index) {}
     const unsigned index;
-    beast::tcp_stream stream;
+    std::optional<Stream> stream;  // a new one for each connection (Open)
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::string_body>> parser;
     std::string header, body;            // the request in flight
@@ -429,6 +438,34 @@ class LoadRun {
     bool measured = false;  // the request in flight counts in the results
     bool dropped = false;
   };
+
+  beast::tcp_stream& Tcp(Client& c) { return beast::get_lowest_layer(*c.stream); }
+
+  // Connects `c` on a new stream (and handshakes over TLS) within kConnectTimeoutS, then
+  // calls done(ec, why): `why` is empty on success, else says what failed.
+  template <class Done>
+  void Open(Client& c, Done done) {
+    if constexpr (kTls) {
+      c.stream.emplace(io_, *tls_);
+      ExpectServerName(c.stream->native_handle(), config_.endpoint);
+    } else {
+      c.stream.emplace(io_);
+    }
+    Tcp(c).expires_after(std::chrono::seconds(kConnectTimeoutS));
+    Tcp(c).async_connect(endpoints_, [this, &c, done = std::move(done)](
+                                         beast::error_code ec, const tcp::endpoint&) mutable {
+      if (!ec) Tcp(c).socket().set_option(tcp::no_delay(true), ec);
+      if (ec) return done(ec, "cannot connect to " + config_.endpoint.url + ": " + ec.message());
+      if constexpr (kTls) {
+        c.stream->async_handshake(ssl::stream_base::client, [this, &c, done = std::move(done)](
+                                                                beast::error_code ec) mutable {
+          done(ec, ec ? HandshakeFailure(config_.endpoint, c.stream->native_handle(), ec) : "");
+        });
+      } else {
+        done(ec, "");
+      }
+    });
+  }
 
   void StartMeasuring() {
     measuring_ = true;
@@ -476,12 +513,15 @@ class LoadRun {
   void Send(Client& c) {
     c.parser.emplace();
     c.parser->body_limit(kResponseBytesMax);
-    c.stream.expires_after(std::chrono::seconds(kRequestTimeoutS));
+    Tcp(c).expires_after(std::chrono::seconds(kRequestTimeoutS));
     c.sent = Clock::now();
-    const std::array<asio::const_buffer, 2> wire = {asio::buffer(c.header), asio::buffer(c.body)};
-    asio::async_write(c.stream, wire, [this, &c](beast::error_code ec, size_t) {
+    // Not a std::array of two buffers: Asio's write loop for that shape passes an empty
+    // first buffer once the header is sent, which Beast's ssl_stream (flat_stream, Boost
+    // 1.81) then writes as 0 bytes, ending the write without the body.
+    const auto wire = beast::buffers_cat(asio::buffer(c.header), asio::buffer(c.body));
+    asio::async_write(*c.stream, wire, [this, &c](beast::error_code ec, size_t) {
       if (ec) return Drop(c, ec);
-      http::async_read(c.stream, c.buffer, *c.parser,
+      http::async_read(*c.stream, c.buffer, *c.parser,
                        [this, &c](beast::error_code ec, size_t) { OnResponse(c, ec); });
     });
   }
@@ -506,23 +546,20 @@ class LoadRun {
 
   // The server closed the connection after its answer (as it does after some errors).
   void Reconnect(Client& c) {
-    beast::error_code ignored;
-    c.stream.socket().close(ignored);
+    Tcp(c).close();
     c.buffer.clear();
-    c.stream.expires_after(std::chrono::seconds(kConnectTimeoutS));
-    c.stream.async_connect(endpoints_, [this, &c](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) return Drop(c, ec);
-      c.stream.socket().set_option(tcp::no_delay(true), ec);
+    Open(c, [this, &c](beast::error_code ec, const std::string& why) {
+      if (ec) return Drop(c, ec, why);
       Step(c);
     });
   }
 
   // The connection failed: counted, and it sends nothing more.
-  void Drop(Client& c, beast::error_code ec) {
+  void Drop(Client& c, beast::error_code ec, const std::string& why = "") {
     Problem(ec == beast::error::timeout ? "timeout" : "connection",
-            "client " + std::to_string(c.index) + ": " + ec.message());
+            "client " + std::to_string(c.index) + ": " + (why.empty() ? ec.message() : why));
     c.dropped = true;
-    c.stream.close();
+    Tcp(c).close();
     --live_;
     PhaseDone();
   }
@@ -554,6 +591,7 @@ class LoadRun {
   const Config& config_;
   const Workload& workload_;
   asio::io_context io_;
+  const std::shared_ptr<ssl::context> tls_;
   tcp::resolver::results_type endpoints_;
   std::vector<std::unique_ptr<Client>> clients_;
   std::string header_prefix_;
@@ -580,9 +618,10 @@ std::string ErrorList(const Tally& t) {
 void PrintSummary(const Config& c, const Tally& t, FILE* out) {
   const double elapsed = std::max(t.elapsed_s, 1e-9);
   const LatencyHistogram& l = t.latency;
-  std::fprintf(out, "ledgerctl bench: POST http://%s%s, %u clients x batch %zu, %s, run %s\n",
-               c.endpoint.host_header.c_str(), c.endpoint.target.c_str(), c.clients, c.batch,
-               std::string(KindName(c.kind)).c_str(), c.run_id.c_str());
+  std::fprintf(out, "ledgerctl bench: POST %s://%s%s, %u clients x batch %zu, %s, run %s\n",
+               c.endpoint.tls ? "https" : "http", c.endpoint.host_header.c_str(),
+               c.endpoint.target.c_str(), c.clients, c.batch, std::string(KindName(c.kind)).c_str(),
+               c.run_id.c_str());
   std::fprintf(out, "  events acknowledged  %llu (%llu replayed)\n",
                static_cast<unsigned long long>(t.events_acked),
                static_cast<unsigned long long>(t.events_replayed));
@@ -671,7 +710,8 @@ int RunBench(const std::vector<std::string>& args) {
   po::options_description options("options");
   auto add = options.add_options();
   add("url", po::value<std::string>()->default_value("http://127.0.0.1:8080"),
-      "the ledgerd to load: http://HOST[:PORT][/PREFIX]");
+      "the ledgerd to load: http://HOST[:PORT][/PREFIX] or https://...");
+  AddCaCertOption(add);
   add("clients", po::value<unsigned>()->default_value(8),
       "keep-alive connections, each with one request in flight (1..1024)");
   add("batch", po::value<size_t>()->default_value(100), "commands per request (1..1000)");
@@ -706,9 +746,23 @@ int RunBench(const std::vector<std::string>& args) {
   if (std::string error = CheckOptions(parsed.vm, config); !error.empty())
     return Fail(kCommand, error, kExitUsage);
   const Workload workload(config.kind, config.run_id);
-  LoadRun run(config, workload);
-  if (std::string error = run.Connect(); !error.empty()) return Fail(kCommand, error, kExitFailure);
-  const Tally tally = run.Run();
+  std::shared_ptr<ssl::context> tls;
+  if (config.endpoint.tls) {
+    auto context = ClientTlsContext(config.endpoint);
+    if (!context.ok()) return Fail(kCommand, context.status());
+    tls = std::move(context).value();
+  }
+  auto load = [&](auto&& run) -> std::optional<Tally> {
+    if (std::string error = run.Connect(); !error.empty()) {
+      Fail(kCommand, error, kExitFailure);
+      return std::nullopt;
+    }
+    return run.Run();
+  };
+  const std::optional<Tally> ran = tls ? load(LoadRun<TlsStream>(config, workload, tls))
+                                       : load(LoadRun<PlainStream>(config, workload, nullptr));
+  if (!ran) return kExitFailure;
+  const Tally& tally = *ran;
   PrintSummary(config, tally, config.json ? stderr : stdout);
   if (config.json) std::printf("%s\n", JsonReport(config, tally).c_str());
   std::fflush(stdout);

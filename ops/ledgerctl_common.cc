@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "ledger/keys.h"
+#include "ops/ledgerctl_tls.h"
 
 namespace ledgerctl {
 
@@ -101,14 +102,16 @@ ledger::Result<std::unique_ptr<ledger::KafkaLog>> OpenKafkaLog(
 }
 
 std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    error = "--url must be http://HOST[:PORT][/PREFIX], not \"" + url + "\"";
+  constexpr std::string_view kUsage = "--url must be http://HOST[:PORT][/PREFIX] or https://...";
+  const bool tls = url.starts_with("https://");
+  if (!tls && !url.starts_with("http://")) {
+    error = std::string(kUsage) + ", not \"" + url + "\"";
     return std::nullopt;
   }
   Endpoint e;
   e.url = url;
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
+  e.tls = tls;
+  std::string_view rest = std::string_view(url).substr(tls ? 8 : 7);
   const size_t slash = rest.find('/');
   const std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
@@ -128,7 +131,7 @@ std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  unsigned port_number = 80;
+  unsigned port_number = tls ? 443 : 80;
   if (!port.empty()) {
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
     if (ec != std::errc() || end != port.data() + port.size() || port_number < 1 ||
@@ -139,7 +142,7 @@ std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error) {
   const auto bad_char = [](char c) { return c <= ' ' || c > '~' || c == '@'; };
   if (host.empty() || port_number == 0 || std::ranges::any_of(authority, bad_char) ||
       path.find_first_of("?# ") != std::string_view::npos) {
-    error = "--url must be http://HOST[:PORT][/PREFIX], not \"" + url + "\"";
+    error = std::string(kUsage) + ", not \"" + url + "\"";
     return std::nullopt;
   }
   e.host = std::string(host);
@@ -179,6 +182,7 @@ ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& r
   req.set(http::field::host, endpoint.host_header);
   req.set(http::field::user_agent, "ledgerctl");
   if (!endpoint.token.empty()) req.set(http::field::authorization, "Bearer " + endpoint.token);
+  if (endpoint.tls) return HttpsExchange(endpoint, io, std::move(stream), req);
   http::write(stream, req, ec);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;

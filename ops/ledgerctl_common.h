@@ -56,10 +56,12 @@ void AddKafkaOptions(boost::program_options::options_description_easy_init& add,
 ledger::Result<std::unique_ptr<ledger::KafkaLog>> OpenKafkaLog(
     const boost::program_options::variables_map& vm);
 
-// A server's address: http://HOST[:PORT][/PREFIX].
+// A server's address: http://HOST[:PORT][/PREFIX] or https://HOST[:PORT][/PREFIX].
 struct Endpoint {
   std::string url;
-  std::string host;  // without the brackets of an IPv6 literal
+  bool tls = false;    // https://: the server's certificate is verified (ops/ledgerctl_tls.h)
+  std::string cacert;  // https://: PEM CA file to verify it with; "" = the system's CA store
+  std::string host;    // without the brackets of an IPv6 literal
   std::string port = "80";
   std::string host_header;
   std::string prefix;  // "" or "/PREFIX", prepended to every route
@@ -70,7 +72,8 @@ struct Endpoint {
 // the option, else the LEDGER_TOKEN environment variable, else "".
 void AddTokenOption(boost::program_options::options_description_easy_init& add);
 std::string TokenOf(const boost::program_options::variables_map& vm);
-// nullopt with `error` saying why for anything but http://HOST[:PORT][/PREFIX].
+// nullopt with `error` saying why for anything but http(s)://HOST[:PORT][/PREFIX]; the
+// port defaults to 80 or 443.
 std::optional<Endpoint> ParseUrl(const std::string& url, std::string& error);
 
 struct HttpReply {
@@ -79,7 +82,8 @@ struct HttpReply {
   std::string body;
 };
 // GET prefix + `route` on one connection, waiting at most `timeout`. kUnavailable when
-// the server cannot be reached or does not answer in time.
+// the server cannot be reached, does not answer in time, or (https) its certificate
+// does not verify.
 ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& route,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 // The "detail" of a problem+json body, or the body itself.

@@ -54,6 +54,8 @@ struct Config {
   double burst = 0;
   unsigned read_timeout_s = ingest::ServerOptions{}.read_timeout_s;
   size_t header_bytes_max = ingest::ServerOptions{}.header_bytes_max;
+  std::string tls_cert;  // both set: serve HTTPS only
+  std::string tls_key;
 };
 
 // Whether `host` is a loopback address (or "localhost"): --dev-open serves only there.
@@ -124,6 +126,11 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "config", po::value(&config_file),
       "file of option = value lines, e.g. listen = 0.0.0.0:8080; flags given "
       "on the command line win");
+  opts.add_options()("tls-cert", po::value(&c.tls_cert),
+                     "PEM certificate chain (the server's certificate first): serve HTTPS only "
+                     "(TLS 1.2+); needs --tls-key; read at start, so a new one needs a restart")(
+      "tls-key", po::value(&c.tls_key),
+      "PEM private key (unencrypted) of --tls-cert's certificate");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -187,6 +194,10 @@ int main(int argc, char** argv) {
     auto read = ingest::ReadMasterKey(c.master_key_file);
     if (!read.ok()) return Fail("cannot read the master key", read.status());
     master = *read;
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    std::cerr << "ledgerd: --tls-cert and --tls-key go together: both (HTTPS) or neither (HTTP)\n";
+    return 2;
   }
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
@@ -315,12 +326,14 @@ int main(int argc, char** argv) {
   server_options.threads = c.threads;
   server_options.read_timeout_s = std::max(1u, c.read_timeout_s);
   server_options.header_bytes_max = c.header_bytes_max;
+  server_options.tls_cert_chain_file = c.tls_cert;
+  server_options.tls_private_key_file = c.tls_key;
   auto server = ingest::HttpServer::Start(api, server_options);
   if (!server.ok()) return Fail("cannot start the HTTP server", server.status());
 
-  std::printf("ledgerd: serving http://%s:%u (data %s, %s, %u partitions, key %s)\n",
-              server_options.host.c_str(), (*server)->port(), c.data.c_str(), where.c_str(),
-              log->partitions(),
+  std::printf("ledgerd: serving %s://%s:%u (data %s, %s, %u partitions, key %s)\n",
+              server_options.tls() ? "https" : "http", server_options.host.c_str(),
+              (*server)->port(), c.data.c_str(), where.c_str(), log->partitions(),
               key ? key->public_key().VerifierKey().c_str() : "none: query node");
   if (writer && writer->caught_up_events() > 0) {
     std::printf("ledgerd: folded %llu events into the writer state that it lagged behind\n",
