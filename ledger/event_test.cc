@@ -89,6 +89,23 @@ TEST(Event, ParseCommandReportsEveryViolation) {
   }
 }
 
+// Violation pointers are RFC 6901: a member name's "/" and "~" are escaped (found by
+// tests/fuzz/fuzz_command; the name was copied into the pointer as it was).
+TEST(Event, ViolationPointersEscapeMemberNames) {
+  auto c = ParseCommand(boost::json::parse(R"({"type":"t","subject":"a/1","data":{},"a/b~c":1})"),
+                        "/events/0");
+  ASSERT_FALSE(c.ok());
+  ASSERT_EQ(c.status().violations().size(), 1u);
+  EXPECT_EQ(c.status().violations()[0].pointer, "/events/0/a~1b~0c");
+
+  Event e = SampleEvent();
+  e.data = boost::json::parse(R"({"x/y":{"~":1.5}})").as_object();
+  auto parsed = ParseEvent(e.Canonical());
+  ASSERT_FALSE(parsed.ok());
+  ASSERT_EQ(parsed.status().violations().size(), 1u);
+  EXPECT_EQ(parsed.status().violations()[0].pointer, "/data/x~1y/~0");
+}
+
 TEST(Event, ParseCommandAcceptsAFullCommand) {
   auto v = boost::json::parse(
       R"({"type":"account.registered","subject":"account/ACC-1","data":{"name":"上海精工"},
