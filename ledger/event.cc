@@ -189,6 +189,13 @@ Result<Event> EventFromJson(const json::value& value) {
   r.String("causationid", e.causationid, false, kCorrelationBytesMax);
   const json::value* data = r.Find("data");
   r.RejectUnknown();
+  // Optional attributes are omitted when empty (docs/FORMAT.md §1): "" would be a second
+  // encoding, hashing differently, of the same event.
+  for (std::string_view optional : {"correlationid", "causationid"}) {
+    const json::value* m = value.get_object().if_contains(optional);
+    if (m != nullptr && m->is_string() && m->get_string().empty())
+      r.Fail(optional, "must be omitted when empty");
+  }
   if (data == nullptr || !data->is_object()) {
     r.Fail("data", "must be a JSON object");
   } else {

@@ -58,6 +58,10 @@ TEST(Event, ParseRejectsCorruptInputs) {
       {with("\"time\":\"2026-03-02T09:30:00.000000Z\"", "\"time\":\"yesterday\""), "/time"},
       {with("\"reason\"", "\"amount\":1.5,\"reason\""), "integers only"},
       {with("{\"actor\"", "{\"extra\":1,\"actor\""), "/extra"},
+      // Omitted when empty, never "": both would parse to one event (caught by
+      // tests/fuzz/fuzz_event's check that accepted bytes re-encode to themselves).
+      {with("\"data\":", "\"correlationid\":\"\",\"data\":"), "/correlationid"},
+      {with("\"data\":", "\"causationid\":\"\",\"data\":"), "/causationid"},
       {with("\"streamprev\":\"" + std::string(64, 'a') + "\"", "\"streamprev\":\"\""),
        "/streamprev"},
       {with("\"ledgerprev\":\"" + std::string(64, 'b') + "\"", "\"ledgerprev\":\"B\""),
