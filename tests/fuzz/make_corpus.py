@@ -171,11 +171,57 @@ def canonical_seeds(cmds):
         write("fuzz_canonical", "event-%d" % i, json.dumps(e, indent=1))
 
 
+def write_dict(target, tokens):
+    """A libFuzzer dictionary (-dict=): JSON tokens the mutator would hardly guess."""
+    def quote(token):
+        out = ""
+        for b in token.encode():
+            c = chr(b)
+            out += "\\" + c if c in '"\\' else c if 0x20 <= b < 0x7F else "\\x%02X" % b
+        return '"' + out + '"'
+    lines = ["# Written by make_corpus.py."] + [quote(t) for t in sorted(set(tokens))]
+    (ROOT / "tests" / "fuzz" / (target + ".dict")).write_text("\n".join(lines) + "\n")
+
+
+def field_names(value, out):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.add(k)
+            field_names(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            field_names(v, out)
+    elif isinstance(value, str) and re.fullmatch(r"[a-z_]{2,24}|[A-Z]{3}", value):
+        out.add(value)  # enum values and currencies
+
+
+JSON_TOKENS = ["{", "}", "[", "]", ":", ",", "null", "true", "false", "\"\"", "-0", "1e400",
+               "9007199254740992", "18446744073709551616", "\\u0000", "\\ud800", "\\udc00",
+               "\\\"", "~0", "~1", "/"]
+
+
+def dictionaries(cmds):
+    names = set()
+    for c in cmds:
+        field_names(c["data"], names)
+    envelope = ["type", "subject", "data", "id", "occurredat", "expectedversion", "schemaversion",
+                "correlationid", "causationid", "events"]
+    write_dict("fuzz_command", JSON_TOKENS + ['"%s"' % n for n in names | set(envelope)] +
+               [c["type"] for c in cmds] + ["event.retracted", "2026-03-02T09:30:00Z"])
+    event = ["specversion", "source", "time", "datacontenttype", "actor", "streamversion",
+             "streamprev", "partition", "ledgerseq", "ledgerprev", "1.0", "application/json",
+             "event", "sig", "kid", "key", "payload", "headers", "ledgersig", "ledgerkid", "ce_id",
+             "ce_type", "ce_subject", "ce_time", "ce_source", "ce_specversion"]
+    write_dict("fuzz_event", JSON_TOKENS + ['"%s"' % n for n in envelope + event] +
+               ["0" * 64, "2026-03-02T09:30:00.000000Z"])
+
+
 def main():
     cmds = commands()
     command_seeds(cmds)
     event_seeds(cmds)
     canonical_seeds(cmds)
+    dictionaries(cmds)
 
 
 if __name__ == "__main__":
