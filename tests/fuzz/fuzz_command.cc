@@ -131,7 +131,8 @@ void CheckRecordable(const ledger::Command& c, uint64_t streamversion, uint64_t 
 }
 
 void CheckAccepted(const ledger::Command& c, const json::value& doc, const std::string& prefix) {
-  FUZZ_CHECK(!c.type.empty() && c.type.size() <= ledger::kTypeBytesMax, c.type);
+  // The envelope's limits. (An empty type or subject is the validator's to refuse.)
+  FUZZ_CHECK(c.type.size() <= ledger::kTypeBytesMax, c.type);
   FUZZ_CHECK(c.subject.size() <= ledger::kSubjectBytesMax, c.subject);
   FUZZ_CHECK(c.id.size() <= ledger::kIdBytesMax, c.id);
   FUZZ_CHECK(c.schemaversion >= 1 && c.schemaversion <= 1000, std::to_string(c.schemaversion));
@@ -145,6 +146,8 @@ void CheckAccepted(const ledger::Command& c, const json::value& doc, const std::
              "a command's own JSON parses differently: " + json::serialize(again));
 
   if (!Validate(c, doc, prefix).empty()) return;
+  FUZZ_CHECK(!c.type.empty() && !c.subject.empty(),
+             "the validator accepts an empty type or subject");
   CheckRecordable(c, 1, 0);
   CheckRecordable(c, 7, 12);
 }
