@@ -13,6 +13,22 @@ namespace {
 
 constexpr int64_t kSafeIntegerMax = (int64_t{1} << 53) - 1;
 
+// An object member's name as one RFC 6901 reference token: "~" -> "~0", "/" -> "~1".
+std::string PointerToken(std::string_view name) {
+  std::string token;
+  token.reserve(name.size());
+  for (char c : name) {
+    if (c == '~') {
+      token += "~0";
+    } else if (c == '/') {
+      token += "~1";
+    } else {
+      token += c;
+    }
+  }
+  return token;
+}
+
 // Collects violations while reading one JSON object's members by name.
 class ObjectReader {
  public:
@@ -24,7 +40,7 @@ class ObjectReader {
     return obj_.if_contains(key);
   }
   void Fail(std::string_view key, std::string reason) {
-    out_.push_back({std::string(prefix_) + "/" + std::string(key), std::move(reason)});
+    out_.push_back({std::string(prefix_) + "/" + PointerToken(key), std::move(reason)});
   }
   // A string member; `required` makes absence a violation.
   bool String(std::string_view key, std::string& out, bool required, size_t bytes_max) {
@@ -102,7 +118,7 @@ std::optional<std::string> FindNonInteger(const json::value& v, std::string path
     }
     case json::kind::object:
       for (const auto& kv : v.get_object()) {
-        if (auto p = FindNonInteger(kv.value(), path + "/" + std::string(kv.key()))) return p;
+        if (auto p = FindNonInteger(kv.value(), path + "/" + PointerToken(kv.key()))) return p;
       }
       return std::nullopt;
     default:
@@ -173,6 +189,13 @@ Result<Event> EventFromJson(const json::value& value) {
   r.String("causationid", e.causationid, false, kCorrelationBytesMax);
   const json::value* data = r.Find("data");
   r.RejectUnknown();
+  // Optional attributes are omitted when empty (docs/FORMAT.md §1): "" would be a second
+  // encoding, hashing differently, of the same event.
+  for (std::string_view optional : {"correlationid", "causationid"}) {
+    const json::value* m = value.get_object().if_contains(optional);
+    if (m != nullptr && m->is_string() && m->get_string().empty())
+      r.Fail(optional, "must be omitted when empty");
+  }
   if (data == nullptr || !data->is_object()) {
     r.Fail("data", "must be a JSON object");
   } else {

@@ -58,6 +58,10 @@ TEST(Event, ParseRejectsCorruptInputs) {
       {with("\"time\":\"2026-03-02T09:30:00.000000Z\"", "\"time\":\"yesterday\""), "/time"},
       {with("\"reason\"", "\"amount\":1.5,\"reason\""), "integers only"},
       {with("{\"actor\"", "{\"extra\":1,\"actor\""), "/extra"},
+      // Omitted when empty, never "": both would parse to one event (caught by
+      // tests/fuzz/fuzz_event's check that accepted bytes re-encode to themselves).
+      {with("\"data\":", "\"correlationid\":\"\",\"data\":"), "/correlationid"},
+      {with("\"data\":", "\"causationid\":\"\",\"data\":"), "/causationid"},
       {with("\"streamprev\":\"" + std::string(64, 'a') + "\"", "\"streamprev\":\"\""),
        "/streamprev"},
       {with("\"ledgerprev\":\"" + std::string(64, 'b') + "\"", "\"ledgerprev\":\"B\""),
@@ -87,6 +91,23 @@ TEST(Event, ParseCommandReportsEveryViolation) {
         "/events/3/occurredat", "/events/3/bogus", "/events/3/id"}) {
     EXPECT_NE(std::find(pointers.begin(), pointers.end(), expected), pointers.end()) << expected;
   }
+}
+
+// Violation pointers are RFC 6901: a member name's "/" and "~" are escaped (found by
+// tests/fuzz/fuzz_command; the name was copied into the pointer as it was).
+TEST(Event, ViolationPointersEscapeMemberNames) {
+  auto c = ParseCommand(boost::json::parse(R"({"type":"t","subject":"a/1","data":{},"a/b~c":1})"),
+                        "/events/0");
+  ASSERT_FALSE(c.ok());
+  ASSERT_EQ(c.status().violations().size(), 1u);
+  EXPECT_EQ(c.status().violations()[0].pointer, "/events/0/a~1b~0c");
+
+  Event e = SampleEvent();
+  e.data = boost::json::parse(R"({"x/y":{"~":1.5}})").as_object();
+  auto parsed = ParseEvent(e.Canonical());
+  ASSERT_FALSE(parsed.ok());
+  ASSERT_EQ(parsed.status().violations().size(), 1u);
+  EXPECT_EQ(parsed.status().violations()[0].pointer, "/data/x~1y/~0");
 }
 
 TEST(Event, ParseCommandAcceptsAFullCommand) {
