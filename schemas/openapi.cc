@@ -110,14 +110,21 @@ void Write(const json::value& value, size_t indent, std::string& out) {
 }  // namespace
 
 json::object OpenApiJson() {
+  json::object bearer{{"type", "http"},
+                      {"scheme", "bearer"},
+                      {"description",
+                       "A token from ledgerctl tokens create; its role decides what it may do "
+                       "and its actor is recorded as the actor of what it appends"}};
   json::object components{{"schemas", SortedSchemas()},
                           {"parameters", openapi::HttpParameters()},
-                          {"responses", openapi::HttpResponses()}};
+                          {"responses", openapi::HttpResponses()},
+                          {"securitySchemes", {{"bearerAuth", std::move(bearer)}}}};
   return {{"openapi", "3.1.0"},
           {"info", Info()},
           {"servers",
            {{{"url", "http://127.0.0.1:8080"}, {"description", "ledgerd's default --listen"}}}},
           {"tags", Tags()},
+          {"security", {{{"bearerAuth", json::array()}}}},
           {"paths", openapi::HttpPaths()},
           {"components", std::move(components)}};
 }

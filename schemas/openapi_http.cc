@@ -54,6 +54,10 @@ void AddAppendSchemas(json::object& out) {
               {"replayed",
                Boolean("True when the id was appended before with the same content: nothing was "
                        "appended again")}});
+  out["Erasure"] = Object("An erasure", {"subject", "erased", "event"},
+                          {{"subject", String("contact/<id>")},
+                           {"erased", Time("When: the recorded time of contact.erased")},
+                           {"event", RefTo("Appended")}});
   out["AppendResult"] = Object("The events, in the order of the request", {"events"},
                                {{"events", ArrayOf("Appended", "One per command")}});
   out["Hash"] = {{"type", "string"},
@@ -335,7 +339,22 @@ json::object HttpResponses() {
       "The server cannot answer now: the log cannot take the append, the append queue is "
       "full, too many followed feeds, or the read models did not reach ?after in time");
   unavailable["headers"] = {{"Retry-After", std::move(retry)}};
-  return {{"BadRequest", ProblemResponse("The request is malformed; every violation is listed")},
+  json::object unauthorized = ProblemResponse(
+      "No Authorization: Bearer <token>, or a token that is unknown or revoked");
+  unauthorized["headers"] = {
+      {"WWW-Authenticate",
+       {{"description", "Bearer realm=\"ledger\", error=\"invalid_token\""},
+        {"schema", {{"type", "string"}}}}}};
+  json::object too_many = ProblemResponse("The token is over ledgerd --rate-per-token");
+  too_many["headers"] = {{"Retry-After",
+                          {{"description", "Seconds to wait before retrying"},
+                           {"schema", {{"type", "integer"}}}}}};
+  return {{"Unauthorized", std::move(unauthorized)},
+          {"Forbidden", ProblemResponse("The token's role may not do this, or the record is not "
+                                        "the rep's own (the manager's team's); the refusal is "
+                                        "recorded in the access log")},
+          {"TooManyRequests", std::move(too_many)},
+          {"BadRequest", ProblemResponse("The request is malformed; every violation is listed")},
           {"NotFound", ProblemResponse("A record the request refers to does not exist")},
           {"Conflict", ProblemResponse("expectedversion differs from the record's version, the "
                                        "record exists already, or the id was used for "

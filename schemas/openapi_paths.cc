@@ -61,10 +61,6 @@ json::object AppendEvents() {
                 "Validates every command against its type's schema and the record's state, then "
                 "appends all of them or none; answers once they are durable (fsynced). Nothing is "
                 "appended for a rejected request.");
-  op["parameters"] = {
-      Param("Ledger-Actor", "header",
-            "Who is acting (default user:anonymous); recorded as the events' actor",
-            {{"type", "string"}, {"maxLength", 160}, {"default", "user:anonymous"}})};
   json::object body{{"oneOf", {RefTo("Command"), RefTo("Batch")}}};
   op["requestBody"] = {{"required", true},
                        {"content", {{"application/json", {{"schema", std::move(body)}}}}}};
@@ -287,6 +283,40 @@ json::object GetAccess() {
   return op;
 }
 
+json::object EraseSubject() {
+  json::object op = Operation(
+      "eraseSubject", "audit", "Erase a contact's personal data (admin)",
+      "Appends contact.erased with the reason, then destroys the contact's key: every personal "
+      "field sealed under it reads {\"erased\": true} from then on, in every answer and after "
+      "any replay, while every event, hash, signature and proof stays as it was. Idempotent: "
+      "the same request again answers the same event (replayed).");
+  op["parameters"] = {{{"name", "id"},
+                       {"in", "path"},
+                       {"required", true},
+                       {"description", "The contact's id"},
+                       {"schema", RefTo("Id")}}};
+  json::object body{{"type", "object"},
+                    {"required", {"reason"}},
+                    {"additionalProperties", false},
+                    {"properties",
+                     {{"reason",
+                       {{"type", "string"},
+                        {"minLength", 1},
+                        {"maxLength", 500},
+                        {"description", "The request's reference or legal ground"}}}}}};
+  op["requestBody"] = {{"required", true},
+                       {"content", {{"application/json", {{"schema", std::move(body)}}}}}};
+  op["responses"] = {
+      {"200", Json("Erased: the contact.erased event and when", "Erasure")},
+      {"400", ResponseRef("BadRequest", "No reason, or one over 500 characters")},
+      {"404", ResponseRef("NotFound", "No such contact")},
+      {"422", ResponseRef("UnprocessableContent", "The record is not a contact that can be erased")},
+      {"500", ResponseRef("InternalServerError", "The event was recorded but the key not destroyed: "
+                                                 "send the same request again")},
+      {"503", ResponseRef("ServiceUnavailable", "A query node, or no master key")}};
+  return op;
+}
+
 json::object Get(json::object operation) { return {{"get", std::move(operation)}}; }
 
 json::object Operations() {
@@ -323,8 +353,24 @@ json::object HttpPaths() {
                      {"/v1/checkpoints/{partition}", Get(GetCheckpoint())},
                      {"/v1/proofs/inclusion", Get(GetInclusion())},
                      {"/v1/proofs/consistency", Get(GetConsistency())},
-                     {"/v1/access", Get(GetAccess())}};
+                     {"/v1/access", Get(GetAccess())},
+                     {"/v1/subjects/{id}/erase", {{"post", EraseSubject()}}}};
   for (auto& [path, item] : Operations()) paths[path] = item;
+  // Every route but /healthz needs a bearer token; what a role may do is docs/API.md's
+  // matrix ("Roles").
+  for (auto& [path, item] : paths) {
+    for (auto& [method, operation] : item.as_object()) {
+      json::object& op = operation.as_object();
+      if (path == "/healthz") {
+        op["security"] = json::array();
+        continue;
+      }
+      json::object& responses = op["responses"].as_object();
+      responses["401"] = ResponseRef("Unauthorized", "No token, or not a valid one");
+      responses["403"] = ResponseRef("Forbidden", "The token's role may not do this");
+      responses["429"] = ResponseRef("TooManyRequests", "The token is over its request rate");
+    }
+  }
   return paths;
 }
 
