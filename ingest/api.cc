@@ -363,6 +363,12 @@ Response Api::Feed(const Request& req) const {
   return res;
 }
 
+Response Api::Rejected(unsigned version, bool keep_alive, const ledger::Status& why) const {
+  metrics_.RecordReject(why.code());
+  const http::status status = HttpStatus(why.code());
+  return Problem(version, keep_alive, status, http::obsolete_reason(status), why);
+}
+
 void Api::AppendEvents(const Request& req, const Grant& grant, Respond respond) const {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
@@ -406,12 +412,7 @@ void Api::AppendEvents(const Request& req, const Grant& grant, Respond respond) 
       std::move(*commands), std::move(actor),
       [this, version, keep_alive, start = std::chrono::steady_clock::now(),
        respond = std::move(respond)](ledger::Result<std::vector<ledger::Appended>> r) {
-        if (!r.ok()) {
-          metrics_.RecordReject(r.status().code());
-          auto status = HttpStatus(r.status().code());
-          return respond(
-              Problem(version, keep_alive, status, http::obsolete_reason(status), r.status()));
-        }
+        if (!r.ok()) return respond(Rejected(version, keep_alive, r.status()));
         json::array events;
         uint64_t replayed = 0;
         for (const auto& a : *r) {
@@ -478,12 +479,7 @@ void Api::Erase(const Request& req, const Grant& grant, std::string_view id,
       std::move(batch), grant.principal.actor,
       [this, version, keep_alive, subject, why, actor = grant.principal.actor,
        respond = std::move(respond)](ledger::Result<std::vector<ledger::Appended>> r) {
-        if (!r.ok()) {
-          metrics_.RecordReject(r.status().code());
-          auto status = HttpStatus(r.status().code());
-          return respond(
-              Problem(version, keep_alive, status, http::obsolete_reason(status), r.status()));
-        }
+        if (!r.ok()) return respond(Rejected(version, keep_alive, r.status()));
         const ledger::Appended& a = r->front();
         if (auto s = subject_keys_->Erase(subject, {a.time, why, actor}); !s.ok()) {
           return respond(Problem(

@@ -86,6 +86,8 @@ class Api {
   void Refuse(const Request& request, Resource resource, const ledger::Status& why,
               const std::string& actor, Respond respond) const;
   void AppendEvents(const Request& request, const Grant& grant, Respond respond) const;
+  // The problem answering a request the writer refused, counted as a reject.
+  Response Rejected(unsigned version, bool keep_alive, const ledger::Status& why) const;
   void Erase(const Request& request, const Grant& grant, std::string_view id,
              Respond respond) const;
   Response Feed(const Request& request) const;

@@ -4,6 +4,7 @@
 
 #include "ledger/canonical.h"
 #include "ledger/crypto.h"
+#include "ledger/json_pointer.h"
 #include "ledger/time.h"
 
 namespace ledger {
@@ -12,22 +13,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr int64_t kSafeIntegerMax = (int64_t{1} << 53) - 1;
-
-// An object member's name as one RFC 6901 reference token: "~" -> "~0", "/" -> "~1".
-std::string PointerToken(std::string_view name) {
-  std::string token;
-  token.reserve(name.size());
-  for (char c : name) {
-    if (c == '~') {
-      token += "~0";
-    } else if (c == '/') {
-      token += "~1";
-    } else {
-      token += c;
-    }
-  }
-  return token;
-}
 
 // Collects violations while reading one JSON object's members by name.
 class ObjectReader {

@@ -213,21 +213,6 @@ bool HasControlCharacters(std::string_view text, bool allow_line_breaks) {
   return false;
 }
 
-std::string PointerToken(std::string_view key) {
-  std::string token;
-  token.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      token += "~0";
-    } else if (c == '/') {
-      token += "~1";
-    } else {
-      token += c;
-    }
-  }
-  return token;
-}
-
 std::string QuoteForMessage(std::string_view text) {
   static constexpr size_t kCodePointsMax = 40;
   if (!Utf8CodePoints(text)) return "(text that is not valid UTF-8)";

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "ledger/json_pointer.h"
+
 namespace schemas {
 
 // A record id, the part of a subject after "<kind>/": [A-Za-z0-9][A-Za-z0-9._:-]{0,63}.
@@ -51,7 +53,7 @@ std::optional<size_t> Utf8CodePoints(std::string_view text);
 bool HasControlCharacters(std::string_view text, bool allow_line_breaks);
 
 // One JSON pointer reference token for an object key: "~" -> "~0", "/" -> "~1".
-std::string PointerToken(std::string_view key);
+using ledger::PointerToken;
 
 // `text` in double quotes for an error message, cut to 40 code points with "..." so
 // that a huge input never makes a huge message.
