@@ -339,16 +339,15 @@ json::object HttpResponses() {
       "The server cannot answer now: the log cannot take the append, the append queue is "
       "full, too many followed feeds, or the read models did not reach ?after in time");
   unavailable["headers"] = {{"Retry-After", std::move(retry)}};
-  json::object unauthorized = ProblemResponse(
-      "No Authorization: Bearer <token>, or a token that is unknown or revoked");
-  unauthorized["headers"] = {
-      {"WWW-Authenticate",
-       {{"description", "Bearer realm=\"ledger\", error=\"invalid_token\""},
-        {"schema", {{"type", "string"}}}}}};
+  json::object unauthorized =
+      ProblemResponse("No Authorization: Bearer <token>, or a token that is unknown or revoked");
+  unauthorized["headers"] = {{"WWW-Authenticate",
+                              {{"description", "Bearer realm=\"ledger\", error=\"invalid_token\""},
+                               {"schema", {{"type", "string"}}}}}};
   json::object too_many = ProblemResponse("The token is over ledgerd --rate-per-token");
-  too_many["headers"] = {{"Retry-After",
-                          {{"description", "Seconds to wait before retrying"},
-                           {"schema", {{"type", "integer"}}}}}};
+  too_many["headers"] = {
+      {"Retry-After",
+       {{"description", "Seconds to wait before retrying"}, {"schema", {{"type", "integer"}}}}}};
   return {{"Unauthorized", std::move(unauthorized)},
           {"Forbidden", ProblemResponse("The token's role may not do this, or the record is not "
                                         "the rep's own (the manager's team's); the refusal is "

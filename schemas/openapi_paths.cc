@@ -306,14 +306,15 @@ json::object EraseSubject() {
                         {"description", "The request's reference or legal ground"}}}}}};
   op["requestBody"] = {{"required", true},
                        {"content", {{"application/json", {{"schema", std::move(body)}}}}}};
-  op["responses"] = {
-      {"200", Json("Erased: the contact.erased event and when", "Erasure")},
-      {"400", ResponseRef("BadRequest", "No reason, or one over 500 characters")},
-      {"404", ResponseRef("NotFound", "No such contact")},
-      {"422", ResponseRef("UnprocessableContent", "The record is not a contact that can be erased")},
-      {"500", ResponseRef("InternalServerError", "The event was recorded but the key not destroyed: "
-                                                 "send the same request again")},
-      {"503", ResponseRef("ServiceUnavailable", "A query node, or no master key")}};
+  op["responses"] = {{"200", Json("Erased: the contact.erased event and when", "Erasure")},
+                     {"400", ResponseRef("BadRequest", "No reason, or one over 500 characters")},
+                     {"404", ResponseRef("NotFound", "No such contact")},
+                     {"422", ResponseRef("UnprocessableContent",
+                                         "The record is not a contact that can be erased")},
+                     {"500", ResponseRef("InternalServerError",
+                                         "The event was recorded but the key not destroyed: "
+                                         "send the same request again")},
+                     {"503", ResponseRef("ServiceUnavailable", "A query node, or no master key")}};
   return op;
 }
 
