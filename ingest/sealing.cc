@@ -64,31 +64,40 @@ ledger::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return s.ok() ? ledger::Status::Ok() : ledger::Status::IoError(what + ": " + s.ToString());
 }
 
-// Seals one JSON value for `subject` with `key`.
-json::value SealValue(const json::value& value, const std::string& subject, const SecretKey& key) {
+// A subject's two working keys, derived from its key: one encrypts, one keys the
+// synthetic nonce. Wiped when done.
+struct FieldKeys {
+  explicit FieldKeys(const SecretKey& key) {
+    crypto_kdf_derive_from_key(enc.data(), enc.size(), kEncryptionSubkey, kKdfContext, key.data());
+    crypto_kdf_derive_from_key(mac.data(), mac.size(), kNonceSubkey, kKdfContext, key.data());
+  }
+  ~FieldKeys() {
+    sodium_memzero(enc.data(), enc.size());
+    sodium_memzero(mac.data(), mac.size());
+  }
   SecretKey enc{}, mac{};
-  crypto_kdf_derive_from_key(enc.data(), enc.size(), kEncryptionSubkey, kKdfContext, key.data());
-  crypto_kdf_derive_from_key(mac.data(), mac.size(), kNonceSubkey, kKdfContext, key.data());
+};
+
+// Seals one JSON value for `subject`.
+json::value SealValue(const json::value& value, const std::string& subject, const FieldKeys& keys) {
   const std::string plain = json::serialize(value);
   const std::string aad = Aad("sales-ledger-field/1", subject);
   // The synthetic nonce: a keyed hash of what is sealed (deterministic, never reused for
   // different plaintexts).
   std::array<uint8_t, kNonce> nonce{};
   crypto_generichash_state h;
-  crypto_generichash_init(&h, mac.data(), mac.size(), nonce.size());
+  crypto_generichash_init(&h, keys.mac.data(), keys.mac.size(), nonce.size());
   crypto_generichash_update(&h, reinterpret_cast<const uint8_t*>(aad.data()), aad.size());
   crypto_generichash_update(&h, reinterpret_cast<const uint8_t*>(plain.data()), plain.size());
   crypto_generichash_final(&h, nonce.data(), nonce.size());
-  const std::string ct = Encrypt(enc.data(), nonce.data(), plain, aad);
-  sodium_memzero(enc.data(), enc.size());
-  sodium_memzero(mac.data(), mac.size());
+  const std::string ct = Encrypt(keys.enc.data(), nonce.data(), plain, aad);
   return json::object{
       {"sealed", json::object{{"v", 1}, {"subject", subject}, {"ct", ledger::Base64(ct)}}}};
 }
 
 // Seals the values `pointer` (a template: "*" is every array index) names under `at`.
 void SealAt(json::value& at, std::span<const std::string_view> segments, const std::string& subject,
-            const SecretKey& key) {
+            const FieldKeys& key) {
   if (segments.empty()) {
     if (!IsSealed(at)) at = SealValue(at, subject, key);
     return;
@@ -307,7 +316,9 @@ ledger::Status PersonalDataSealer::Seal(ledger::Command& c) const {
   auto key = keys_->GetOrCreate(subject);
   if (!key.ok()) return key.status();
   json::value data = std::move(c.data);
-  for (const auto& segments : present) SealAt(data, std::span(segments).subspan(1), subject, *key);
+  const FieldKeys field_keys(*key);
+  for (const auto& segments : present)
+    SealAt(data, std::span(segments).subspan(1), subject, field_keys);
   c.data = std::move(data.as_object());
   return ledger::Status::Ok();
 }
