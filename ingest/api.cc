@@ -176,12 +176,6 @@ ledger::Result<Grant> Api::Authorize(const Request& req, Resource resource) cons
   if (!principal.ok()) return principal.status();
   Grant grant{std::move(*principal), Scope::kNone, tokens_};
   grant.scope = Allowed(grant.principal.role, resource);
-  if (grant.scope == Scope::kNone) {
-    return ledger::Status::Denied("the role " + std::string(RoleName(grant.principal.role)) +
-                                  " may not use " + std::string(ResourceName(resource)) +
-                                  " (token " + grant.principal.token_id + ", " +
-                                  grant.principal.actor + ")");
-  }
   return grant;
 }
 
@@ -224,13 +218,14 @@ void Api::Handle(const Request& req, Respond respond) const {
     return respond(JsonResponse(req, http::status::ok, {{"status", "ok"}}));
   }
   auto grant = Authorize(req, resource);
-  if (!grant.ok()) {
-    std::string actor;
-    if (grant.status().code() == ledger::Code::kPermissionDenied) {
-      const auto header = req[http::field::authorization];
-      actor = tokens_->Authenticate(std::string_view(header.data(), header.size()))->actor;
-    }
-    return Refuse(req, resource, grant.status(), actor, std::move(respond));
+  if (!grant.ok()) return Refuse(req, resource, grant.status(), "", std::move(respond));
+  if (grant->scope == Scope::kNone) {
+    const Principal& p = grant->principal;
+    return Refuse(req, resource,
+                  ledger::Status::Denied("the role " + std::string(RoleName(p.role)) +
+                                         " may not use " + std::string(ResourceName(resource)) +
+                                         " (token " + p.token_id + ", " + p.actor + ")"),
+                  p.actor, std::move(respond));
   }
   if (const unsigned wait = limiter_.Take(grant->principal.token_id)) {
     metrics_.RecordRefused(Metrics::Refusal::kRateLimited);
@@ -327,10 +322,12 @@ std::optional<FeedQuery> Api::FollowQuery(const Request& req) const {
   const std::string_view target(req.target().data(), req.target().size());
   if (req.method() != http::verb::get || target.substr(0, target.find('?')) != "/v1/events")
     return std::nullopt;
-  auto grant = Authorize(req, Resource::kFeed);
-  if (!grant.ok() || limiter_.Take(grant->principal.token_id) != 0) return std::nullopt;
   auto q = ParseFeedQuery(target, log_.partitions());
   if (!q.ok() || !q->follow) return std::nullopt;  // Handle answers (errors included)
+  // Only a followed feed is charged here; Handle charges (or refuses) everything else.
+  auto grant = Authorize(req, Resource::kFeed);
+  if (!grant.ok() || grant->scope == Scope::kNone) return std::nullopt;
+  if (limiter_.Take(grant->principal.token_id) != 0) return std::nullopt;
   return *q;
 }
 

@@ -79,8 +79,8 @@ class Api {
   void CountTooLarge() const { metrics_.RecordTooLarge(); }
 
  private:
-  // Who sent the request and what the matrix lets it do with `resource`: kUnauthenticated
-  // or kPermissionDenied (naming why) otherwise.
+  // Who sent the request and what the matrix lets it do with `resource` (scope kNone:
+  // nothing); kUnauthenticated, naming why, when the token is missing or not valid.
   ledger::Result<Grant> Authorize(const Request& request, Resource resource) const;
   // Answers a refused request: 401, or 403 once the access log has recorded it.
   void Refuse(const Request& request, Resource resource, const ledger::Status& why,

@@ -306,6 +306,14 @@ TEST(Auth, ATokenOverItsRateGets429WithRetryAfterAndOthersGoOn) {
   EXPECT_LE(ok, 7);  // the burst, and what two per second refill meanwhile
   EXPECT_EQ(ok + limited, 12);
   EXPECT_GE(std::stoi(retry_after), 1);
+  // A feed page is one request too (not charged again as a possible followed feed):
+  // a fresh token's burst of 5 reads 5 pages.
+  const std::string reader = IssueTestToken(data, "consumer", "service:reader");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(
+        Request(port, http::verb::get, "/v1/events?partition=0", "", {.token = reader}).status, 200)
+        << i;
+  }
   // Another token has its own bucket; the server keeps serving.
   EXPECT_EQ(Request(port, http::verb::get, "/v1/keys", "", {.role = "ops"}).status, 200);
   EXPECT_EQ(Request(port, http::verb::get, "/healthz", "", {.token = ""}).status, 200);
