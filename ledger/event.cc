@@ -188,10 +188,12 @@ Result<Event> EventFromJson(const json::value& value) {
     if (auto p = FindNonInteger(*data, "/data"))
       v.push_back({*p, "events carry integers only (|n| < 2^53)"});
   }
-  if (!specversion.empty() && specversion != kSpecVersion) r.Fail("specversion", "must be \"1.0\"");
-  if (!datacontenttype.empty() && datacontenttype != kDataContentType) {
+  // A missing attribute was reported above; a present one, even "", must be the constant.
+  const auto present = [&](std::string_view key) { return value.get_object().contains(key); };
+  if (present("specversion") && specversion != kSpecVersion)
+    r.Fail("specversion", "must be \"1.0\"");
+  if (present("datacontenttype") && datacontenttype != kDataContentType)
     r.Fail("datacontenttype", "must be \"application/json\"");
-  }
   if (!e.time.empty() && !ParseRfc3339(e.time)) r.Fail("time", "must be an RFC 3339 date-time");
   if (!e.occurredat.empty() && !ParseRfc3339(e.occurredat))
     r.Fail("occurredat", "must be an RFC 3339 date-time");

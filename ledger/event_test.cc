@@ -55,6 +55,10 @@ TEST(Event, ParseRejectsCorruptInputs) {
       {with("\"actor\":", "\"actor\" :"), "canonical"},
       {with("\"partition\":1", "\"partition\":1.5"), "/partition"},
       {with("\"specversion\":\"1.0\"", "\"specversion\":\"0.3\""), "/specversion"},
+      // Present but empty is not the constant either (found by fuzz_event in CI).
+      {with("\"specversion\":\"1.0\"", "\"specversion\":\"\""), "/specversion"},
+      {with("\"datacontenttype\":\"application/json\"", "\"datacontenttype\":\"\""),
+       "/datacontenttype"},
       {with("\"time\":\"2026-03-02T09:30:00.000000Z\"", "\"time\":\"yesterday\""), "/time"},
       {with("\"reason\"", "\"amount\":1.5,\"reason\""), "integers only"},
       {with("{\"actor\"", "{\"extra\":1,\"actor\""), "/extra"},
