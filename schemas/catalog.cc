@@ -203,6 +203,7 @@ std::vector<RecordKindSpec> MakeRecordKinds() {
       {"ticket", "An after-sales service request", "TKT-5001", {}, {}},
       {"target", "A sales target for a rep or a team over a period", "TGT-2025-Q2-EAST", {}, {}},
       {"forecast", "A rep's sales forecast for a period", "FC-2025-Q2-ZHANGWEI", {}, {}},
+      {"fx", "A published exchange rate between two currencies", "FX-USD-CNY-20250501", {}, {}},
   };
   return kinds;
 }

@@ -121,6 +121,13 @@ std::vector<EventTypeSpec> ContactEvents() {
   };
 }
 
+// What a deal is about, for win/loss by product category (analytics).
+FieldSpec Products() {
+  return Array("products", 20, Ref("", "product", "A product"), "Products the deal is about")
+      .Unique()
+      .Optional();
+}
+
 std::vector<EventTypeSpec> OpportunityEvents() {
   std::vector<std::string> sources = {"inbound_web",       "referral",    "partner",
                                       "trade_show",        "cold_call",   "email_campaign",
@@ -137,6 +144,7 @@ std::vector<EventTypeSpec> OpportunityEvents() {
                 Array("contacts", 20, Ref("", "contact", "A contact"), "People involved")
                     .Unique()
                     .Optional(),
+                Products(),
                 Note("description", 2000, "What the customer wants to buy and why").Optional()}),
       Change("opportunity.stage_changed", "The deal moved between open stages",
              {Enum("from", Values(kOpportunityStages), "Current stage"),
@@ -147,7 +155,8 @@ std::vector<EventTypeSpec> OpportunityEvents() {
              {Money("amount", 0, "Expected deal amount"), Date("close_date", "Expected close date"),
               Percent("probability", "Win probability, 0-100"),
               Enum("forecast_category", {"pipeline", "best_case", "commit", "omitted"},
-                   "Forecast category")},
+                   "Forecast category"),
+              Products()},
              {Text("reason", 500, "Why").Optional()}),
       Change("opportunity.owner_assigned", "The deal moved to another rep",
              {UserId("owner", "The new owner"), Text("reason", 500, "Why").Optional()}),

@@ -81,11 +81,25 @@ std::vector<EventTypeSpec> PlanningEvents() {
   };
 }
 
+// A rate is two amounts worth the same (1,000,000.00 USD = 7,123,400.00 CNY): integers
+// only, as exact as the publisher's figures, and convertible with integer arithmetic
+// (docs/API.md, "Currencies").
+std::vector<EventTypeSpec> FxEvents() {
+  return {
+      Creation("fx.rate_published", "An exchange rate was published: base is worth quote",
+               {Money("base", 1, "An amount in the base currency"),
+                Money("quote", 1, "What that amount is worth in the quote currency"),
+                DateTime("effective_at", "From when the rate applies (business time)"),
+                Text("source", 100, "Who published it, e.g. a central bank's fixing")
+                    .Optional()}),
+  };
+}
+
 }  // namespace
 
 std::vector<EventTypeSpec> ServiceEventTypes() {
   std::vector<EventTypeSpec> all;
-  for (auto* part : {&TicketEvents, &PlanningEvents}) {
+  for (auto* part : {&TicketEvents, &PlanningEvents, &FxEvents}) {
     for (EventTypeSpec& spec : part()) all.push_back(std::move(spec));
   }
   return all;

@@ -323,6 +323,7 @@ constexpr TypeFold kFolds[] = {
     {"target.revised", Merge},
     {"forecast.submitted", Created},
     {"forecast.revised", Merge},
+    {"fx.rate_published", Created},
 };
 
 void (*FindFold(std::string_view type))(Fold&) {
@@ -356,6 +357,7 @@ constexpr IndexKeys kIndexKeys[] = {
     {"ticket", "handler", "", "status", "account"},
     {"target", "owner", "", "", ""},
     {"forecast", "owner", "", "", ""},
+    {"fx", "", "", "", ""},
 };
 
 std::string StringAt(const boost::json::object& state, std::string_view key) {

@@ -251,6 +251,11 @@ const std::vector<FoldCase>& FoldCases() {
        R"({"commit":{"amount":0,"currency":"USD"},"best_case":{"amount":100,"currency":"USD"}})",
        R"({"commit":{"amount":50,"currency":"USD"},"reason":"r"})",
        R"({"commit":{"amount":50,"currency":"USD"},"best_case":{"amount":100,"currency":"USD"}})"},
+      {"fx.rate_published", "fx/FX-1", "{}",
+       R"({"base":{"amount":100,"currency":"USD"},"quote":{"amount":712,"currency":"CNY"},
+           "effective_at":"2025-05-01T00:00:00Z"})",
+       R"({"base":{"amount":100,"currency":"USD"},"quote":{"amount":712,"currency":"CNY"},
+           "effective_at":"2025-05-01T00:00:00Z","id":"FX-1"})"},
   };
   return cases;
 }
@@ -383,6 +388,7 @@ TEST(RecordStateTest, IndexFieldsOfEveryKind) {
        {"u:h", "", "in_progress", "ACC-1"}},
       {"target", R"({"id":"TGT-1","owner":"team:east"})", {"team:east", "", "", ""}},
       {"forecast", R"({"id":"FC-1","owner":"u:a"})", {"u:a", "", "", ""}},
+      {"fx", R"({"id":"FX-1","owner":"u:a","status":"x"})", {"", "", "", ""}},
       {"unknown", R"({"owner":"u:a","status":"x"})", {"", "", "", ""}},
       {"order", R"({"status":7,"account":null})", {"", "", "", ""}},
   };
@@ -438,7 +444,7 @@ bool HasDouble(const boost::json::value& value) {
 
 TEST(RecordStateStoryTest, EveryRecordHasItsIdAndNoFloats) {
   States states = FoldStory();
-  EXPECT_EQ(states.size(), 37u);
+  EXPECT_EQ(states.size(), 39u);
   for (const auto& [subject, state] : states) {
     EXPECT_EQ(state.at("id"), boost::json::value(subject.substr(subject.find('/') + 1))) << subject;
     EXPECT_FALSE(HasDouble(state)) << subject;

@@ -1,4 +1,4 @@
-// Stateful rules of tickets, targets and forecasts.
+// Stateful rules of tickets, targets, forecasts and exchange rates.
 #include "schemas/data_access.h"
 #include "schemas/iso_codes.h"
 #include "schemas/rules.h"
@@ -140,6 +140,15 @@ void ApplyForecast(Fold& f) {
   }
 }
 
+// --- fx: a rate between two different currencies ---
+
+void CheckFxPublished(Decision& d) {
+  auto base = GetMoney(d.data(), "base");
+  auto quote = GetMoney(d.data(), "quote");
+  if (base && quote && base->currency == quote->currency)
+    d.Invalid("/data/quote/currency", "must differ from the base currency " + base->currency);
+}
+
 constexpr TypeRules kRules[] = {
     {"ticket.opened", nullptr, ApplyTicketOpened},
     {"ticket.assigned", CheckAssigned, ApplyAssigned},
@@ -152,6 +161,7 @@ constexpr TypeRules kRules[] = {
     {"target.revised", CheckTargetRevised, nullptr},
     {"forecast.submitted", nullptr, ApplyForecast},
     {"forecast.revised", CheckForecastRevised, ApplyForecast},
+    {"fx.rate_published", CheckFxPublished, nullptr},
 };
 
 }  // namespace

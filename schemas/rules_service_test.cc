@@ -134,5 +134,18 @@ TEST(PlanningRulesTest, ForecastRevisionsKeepBestCaseAboveCommit) {
                  Code::kInvalidArgument, "/data/best_case", "must be at least commit (10.00 CNY)");
 }
 
+TEST(FxRulesTest, ARateIsBetweenTwoCurrencies) {
+  SalesWorld world;
+  ExpectRejected(world.Check("fx.rate_published", "fx/FX-1",
+                             R"({"base":{"amount":100,"currency":"USD"},)"
+                             R"("quote":{"amount":712,"currency":"USD"},)"
+                             R"("effective_at":"2025-05-01T00:00:00Z"})"),
+                 Code::kInvalidArgument, "/data/quote/currency", "must differ from the base");
+  world.Given("fx.rate_published", "fx/FX-1",
+              R"({"base":{"amount":100000000,"currency":"USD"},)"
+              R"("quote":{"amount":712340000,"currency":"CNY"},)"
+              R"("effective_at":"2025-05-01T00:00:00Z","source":"PBOC fixing"})");
+}
+
 }  // namespace
 }  // namespace schemas
