@@ -58,7 +58,8 @@ constexpr std::string_view kParentRefs[] = {"order", "contract", "invoice", "opp
 // Whose `record` is: its owner and its account's owner (found through the records it
 // belongs to, at most three steps: payment -> invoice -> order -> account).
 Ownership OwnershipOf(const projections::ViewReader& views, const projections::RecordState& r) {
-  Ownership o{r.indexed.owner, "", r.kind == "product"};
+  // The price list and the exchange rates are everyone's reference data.
+  Ownership o{r.indexed.owner, "", r.kind == "product" || r.kind == "fx"};
   if (r.kind == "account") {
     o.account_owner = r.indexed.owner;
     return o;
