@@ -204,6 +204,7 @@ std::vector<RecordKindSpec> MakeRecordKinds() {
       {"target", "A sales target for a rep or a team over a period", "TGT-2025-Q2-EAST", {}, {}},
       {"forecast", "A rep's sales forecast for a period", "FC-2025-Q2-ZHANGWEI", {}, {}},
       {"fx", "A published exchange rate between two currencies", "FX-USD-CNY-20250501", {}, {}},
+      {"team", "A sales team and its members over time", "east-china", {}, {}},
   };
   return kinds;
 }

@@ -57,6 +57,6 @@ EventTypeSpec Update(std::string type, std::string description, std::vector<Fiel
 // The catalogue, by area (catalog_crm.cc, catalog_commerce.cc, catalog_service.cc).
 std::vector<EventTypeSpec> CrmEventTypes();       // account, contact, opportunity, activity
 std::vector<EventTypeSpec> CommerceEventTypes();  // product, contract, order, invoice, payment
-std::vector<EventTypeSpec> ServiceEventTypes();   // ticket, target, forecast, fx
+std::vector<EventTypeSpec> ServiceEventTypes();   // ticket, target, forecast, fx, team
 
 }  // namespace schemas::build

@@ -95,11 +95,25 @@ std::vector<EventTypeSpec> FxEvents() {
   };
 }
 
+// Who belonged to which team when: team targets are measured against the deals of the
+// reps who were members at each deal's business time.
+std::vector<EventTypeSpec> TeamEvents() {
+  return {
+      Creation("team.formed", "A sales team was formed",
+               {Text("name", 100, "Team name"),
+                UserId("manager", "The team's manager").Optional()}),
+      Change("team.member_added", "A rep joined the team",
+             {UserId("user", "The rep"), Text("reason", 500, "Why").Optional()}),
+      Change("team.member_removed", "A rep left the team",
+             {UserId("user", "The rep"), Text("reason", 500, "Why").Optional()}),
+  };
+}
+
 }  // namespace
 
 std::vector<EventTypeSpec> ServiceEventTypes() {
   std::vector<EventTypeSpec> all;
-  for (auto* part : {&TicketEvents, &PlanningEvents, &FxEvents}) {
+  for (auto* part : {&TicketEvents, &PlanningEvents, &FxEvents, &TeamEvents}) {
     for (EventTypeSpec& spec : part()) all.push_back(std::move(spec));
   }
   return all;

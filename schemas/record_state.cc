@@ -1,5 +1,6 @@
 #include "schemas/record_state.h"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
@@ -273,6 +274,24 @@ void SatisfactionRated(Fold& f) {
 
 void Created(Fold& f) { Create(f); }
 
+// --- team: `members`, user ids in the order they joined ---
+
+void TeamFormed(Fold& f) {
+  Create(f);
+  f.state["members"] = boost::json::array();
+}
+void MemberAdded(Fold& f) {
+  auto& members = f.state["members"];
+  if (!members.is_array()) members = boost::json::array();
+  members.as_array().push_back(f.data().at("user"));
+}
+void MemberRemoved(Fold& f) {
+  auto* members = f.state["members"].if_array();
+  if (members == nullptr) return;
+  const boost::json::value& user = f.data().at("user");
+  members->erase(std::remove(members->begin(), members->end(), user), members->end());
+}
+
 struct TypeFold {
   std::string_view type;
   void (*apply)(Fold&);
@@ -324,6 +343,9 @@ constexpr TypeFold kFolds[] = {
     {"forecast.submitted", Created},
     {"forecast.revised", Merge},
     {"fx.rate_published", Created},
+    {"team.formed", TeamFormed},
+    {"team.member_added", MemberAdded},
+    {"team.member_removed", MemberRemoved},
 };
 
 void (*FindFold(std::string_view type))(Fold&) {
@@ -358,6 +380,7 @@ constexpr IndexKeys kIndexKeys[] = {
     {"target", "owner", "", "", ""},
     {"forecast", "owner", "", "", ""},
     {"fx", "", "", "", ""},
+    {"team", "manager", "", "", ""},
 };
 
 std::string StringAt(const boost::json::object& state, std::string_view key) {

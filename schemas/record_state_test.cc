@@ -256,6 +256,12 @@ const std::vector<FoldCase>& FoldCases() {
            "effective_at":"2025-05-01T00:00:00Z"})",
        R"({"base":{"amount":100,"currency":"USD"},"quote":{"amount":712,"currency":"CNY"},
            "effective_at":"2025-05-01T00:00:00Z","id":"FX-1"})"},
+      {"team.formed", "team/east", "{}", R"({"name":"East China","manager":"u:zhou.min"})",
+       R"({"name":"East China","manager":"u:zhou.min","id":"east","members":[]})"},
+      {"team.member_added", "team/east", R"({"members":["u:a"]})", R"({"user":"u:b"})",
+       R"({"members":["u:a","u:b"]})"},
+      {"team.member_removed", "team/east", R"({"members":["u:a","u:b"]})",
+       R"({"user":"u:a","reason":"moved"})", R"({"members":["u:b"]})"},
   };
   return cases;
 }
@@ -389,6 +395,7 @@ TEST(RecordStateTest, IndexFieldsOfEveryKind) {
       {"target", R"({"id":"TGT-1","owner":"team:east"})", {"team:east", "", "", ""}},
       {"forecast", R"({"id":"FC-1","owner":"u:a"})", {"u:a", "", "", ""}},
       {"fx", R"({"id":"FX-1","owner":"u:a","status":"x"})", {"", "", "", ""}},
+      {"team", R"({"id":"east","manager":"u:m"})", {"u:m", "", "", ""}},
       {"unknown", R"({"owner":"u:a","status":"x"})", {"", "", "", ""}},
       {"order", R"({"status":7,"account":null})", {"", "", "", ""}},
   };
@@ -444,7 +451,7 @@ bool HasDouble(const boost::json::value& value) {
 
 TEST(RecordStateStoryTest, EveryRecordHasItsIdAndNoFloats) {
   States states = FoldStory();
-  EXPECT_EQ(states.size(), 39u);
+  EXPECT_EQ(states.size(), 40u);
   for (const auto& [subject, state] : states) {
     EXPECT_EQ(state.at("id"), boost::json::value(subject.substr(subject.find('/') + 1))) << subject;
     EXPECT_FALSE(HasDouble(state)) << subject;

@@ -1,4 +1,4 @@
-// Stateful rules of tickets, targets, forecasts and exchange rates.
+// Stateful rules of tickets, targets, forecasts, exchange rates and teams.
 #include "schemas/data_access.h"
 #include "schemas/iso_codes.h"
 #include "schemas/rules.h"
@@ -149,6 +149,29 @@ void CheckFxPublished(Decision& d) {
     d.Invalid("/data/quote/currency", "must differ from the base currency " + base->currency);
 }
 
+// --- team: member:<user> true while the user is a member ---
+
+std::string MemberKey(const Decision& d) {
+  return "member:" + std::string(GetString(d.data(), "user").value_or(""));
+}
+
+void CheckMemberAdded(Decision& d) {
+  if (d.state().Bool(MemberKey(d)))
+    d.Illegal("/data/user", std::string(GetString(d.data(), "user").value_or("")) +
+                                " is already a member of " + d.Name());
+}
+void CheckMemberRemoved(Decision& d) {
+  if (!d.state().Bool(MemberKey(d)))
+    d.Illegal("/data/user", std::string(GetString(d.data(), "user").value_or("")) +
+                                " is not a member of " + d.Name());
+}
+void ApplyMemberAdded(Fold& f) {
+  f.state.SetBool("member:" + std::string(GetString(f.data(), "user").value_or("")), true);
+}
+void ApplyMemberRemoved(Fold& f) {
+  f.state.SetBool("member:" + std::string(GetString(f.data(), "user").value_or("")), false);
+}
+
 constexpr TypeRules kRules[] = {
     {"ticket.opened", nullptr, ApplyTicketOpened},
     {"ticket.assigned", CheckAssigned, ApplyAssigned},
@@ -162,6 +185,9 @@ constexpr TypeRules kRules[] = {
     {"forecast.submitted", nullptr, ApplyForecast},
     {"forecast.revised", CheckForecastRevised, ApplyForecast},
     {"fx.rate_published", CheckFxPublished, nullptr},
+    {"team.formed", nullptr, nullptr},
+    {"team.member_added", CheckMemberAdded, ApplyMemberAdded},
+    {"team.member_removed", CheckMemberRemoved, ApplyMemberRemoved},
 };
 
 }  // namespace

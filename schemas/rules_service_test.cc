@@ -147,5 +147,17 @@ TEST(FxRulesTest, ARateIsBetweenTwoCurrencies) {
               R"("effective_at":"2025-05-01T00:00:00Z","source":"PBOC fixing"})");
 }
 
+TEST(TeamRulesTest, MembersJoinOnceAndLeaveOnce) {
+  SalesWorld world;
+  world.Given("team.formed", "team/east", R"({"name":"East China"})");
+  world.Given("team.member_added", "team/east", R"({"user":"u:a"})");
+  ExpectRejected(world.Check("team.member_added", "team/east", R"({"user":"u:a"})"),
+                 Code::kIllegalTransition, "/data/user", "u:a is already a member of team east");
+  ExpectRejected(world.Check("team.member_removed", "team/east", R"({"user":"u:b"})"),
+                 Code::kIllegalTransition, "/data/user", "u:b is not a member of team east");
+  world.Given("team.member_removed", "team/east", R"({"user":"u:a"})");
+  world.Given("team.member_added", "team/east", R"({"user":"u:a","reason":"back"})");
+}
+
 }  // namespace
 }  // namespace schemas
