@@ -7,6 +7,7 @@
 #include "ledger/embedded_log.h"
 #include "ledger/keys.h"
 #include "ops/ledgerctl_common.h"
+#include "ops/sales_models.h"
 #include "projections/views.h"
 #include "schemas/record_state.h"
 
@@ -116,8 +117,7 @@ int RunReplay(const std::vector<std::string>& args) {
   const fs::path root = ViewsDir(data);
   auto build = projections::CreateBuildDir(root);
   if (!build.ok()) return Fail(kReplay, build.status());
-  const projections::Models models{schemas::ApplyToRecordState,
-                                   projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
+  const projections::Models models = ops::SalesModels();
   projections::ReplayOptions replay_options{.until = until, .stop_at = stop_at};
   replay_options.runner.threads_max = std::max(1u, parsed.vm["threads"].as<unsigned>());
   auto report = projections::Replay(*build, *log, *keys, models, replay_options);

@@ -22,6 +22,7 @@
 #include "ledger/kafka_log.h"
 #include "ledger/partition.h"
 #include "ledger/writer.h"
+#include "ops/sales_models.h"
 #include "projections/views.h"
 #include "schemas/record_state.h"
 #include "schemas/sales.h"
@@ -284,8 +285,7 @@ int main(int argc, char** argv) {
   }
   // The read models: rebuilt from the log if the views are missing, resumed otherwise;
   // a generation published by `ledgerctl replay` is swapped in while serving.
-  const projections::Models models{schemas::ApplyToRecordState,
-                                   projections::IndexExtractorFrom(schemas::IndexFieldsOf)};
+  const projections::Models models = ops::SalesModels();
   auto views =
       projections::LiveViews::Open(c.data / "views", *log, *keyring, models, views_options);
   if (!views.ok()) return Fail("cannot open the read models", views.status());

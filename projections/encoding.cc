@@ -242,6 +242,33 @@ Result<HistoryEntry> DecodeHistory(std::string_view value) {
   });
 }
 
+std::string FactKey(std::string_view time, uint32_t partition, uint64_t ledgerseq) {
+  std::string key = SortableTime(time);
+  AppendBigEndian(key, partition, 4);
+  AppendBigEndian(key, ledgerseq, 8);
+  return key;
+}
+
+std::string FactKeyLimit(std::string_view time) {
+  std::string key = SortableTime(time);
+  key += '\xff';
+  return key;
+}
+
+std::string EncodeFact(const Fact& f) {
+  Writer w;
+  w.Str(f.type).Str(f.subject).Str(f.event_id).Str(f.time).Str(f.occurredat);
+  w.Int(f.streamversion).Json(f.data);
+  return w.Finish();
+}
+
+Result<Fact> DecodeFact(std::string_view value) {
+  return Decode<Fact>(value, "fact", [](Reader& r, Fact& f) {
+    r.Str(f.type).Str(f.subject).Str(f.event_id).Str(f.time).Str(f.occurredat);
+    r.Int(f.streamversion).Object(f.data);
+  });
+}
+
 ledger::Event EventOfEntry(std::string_view subject, const HistoryEntry& entry) {
   ledger::Event e;
   e.id = entry.event_id;

@@ -22,7 +22,8 @@
 namespace projections {
 
 inline constexpr uint32_t kViewsFormatVersion = 1;
-inline constexpr std::string_view kViewsFormatName = "sales-ledger-views/1";
+// /2 added the facts family (the analytics read model); /1 views are rebuilt.
+inline constexpr std::string_view kViewsFormatName = "sales-ledger-views/2";
 
 // ---- positions: partition (4 bytes, big-endian) -> Position ----
 
@@ -142,6 +143,26 @@ std::vector<std::string> IndexKeys(const RecordState& record);
 // An RFC 3339 time as it sorts in keys: UTC with six fractional digits (the writer's
 // own form of `time`), whatever offset or precision the text used.
 std::string SortableTime(std::string_view rfc3339);
+
+// ---- facts: one per event the domain keeps for analytics, in recorded order ----
+// Key: SortableTime(time), partition (u32 big-endian), ledgerseq (u64 big-endian), so a
+// prefix scan up to a recorded time gives every fact the ledger held at that moment.
+struct Fact {
+  std::string type;
+  std::string subject;
+  std::string event_id;
+  std::string time;  // recorded
+  std::string occurredat;
+  uint64_t streamversion = 0;
+  boost::json::object data;  // as Models::fact kept it
+  bool operator==(const Fact&) const = default;
+};
+
+std::string FactKey(std::string_view time, uint32_t partition, uint64_t ledgerseq);
+// Keys of facts recorded at or before `time` sort below this.
+std::string FactKeyLimit(std::string_view time);
+std::string EncodeFact(const Fact& fact);
+ledger::Result<Fact> DecodeFact(std::string_view value);
 
 // ---- big-endian integers ----
 void AppendBigEndian(std::string& out, uint64_t value, int bytes);

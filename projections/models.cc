@@ -140,6 +140,16 @@ Result<HistoryEntry> ModelApplier::Retract(const ledger::Event& retraction,
   return *marked;
 }
 
+void ModelApplier::PutFact(const ledger::Event& event, rocksdb::WriteBatch& batch) const {
+  if (!models_.fact) return;
+  std::optional<boost::json::object> data = models_.fact(event);
+  if (!data) return;
+  Fact fact{event.type,       event.subject,       event.id,        event.time,
+            event.occurredat, event.streamversion, std::move(*data)};
+  batch.Put(store_.cf(Family::kFacts), FactKey(event.time, event.partition, event.ledgerseq),
+            EncodeFact(fact));
+}
+
 Status ModelApplier::Apply(const ledger::Event& event, const ledger::Hash& leaf,
                            rocksdb::WriteBatch& batch) {
   auto loaded = Load(event.subject);
@@ -189,6 +199,7 @@ Status ModelApplier::Apply(const ledger::Event& event, const ledger::Hash& leaf,
               IndexKeys(after), store_.cf(Family::kIndex), batch);
   batch.Put(store_.cf(Family::kRecords), event.subject, EncodeRecord(after));
   pending_[event.subject] = std::move(after);
+  PutFact(event, batch);
   return Status::Ok();
 }
 

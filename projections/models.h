@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,9 +33,15 @@ using Fold = std::function<void(boost::json::object& state, const ledger::Event&
 using IndexExtractor =
     std::function<IndexFields(std::string_view kind, const boost::json::object& state)>;
 
+// What the analytics read model keeps of an event (its `data`, trimmed), or nullopt to
+// keep nothing. Must be deterministic. Retractions are offered too, so that analytics
+// can leave retracted events out.
+using FactExtractor = std::function<std::optional<boost::json::object>(const ledger::Event&)>;
+
 struct Models {
   Fold fold;
   IndexExtractor index_fields;
+  FactExtractor fact;  // empty: no facts
 };
 
 // Adapts a function returning any struct with string members owner, stage, status and
@@ -81,6 +88,8 @@ class ModelApplier {
   ledger::Result<HistoryEntry> Retract(const ledger::Event& retraction,
                                        std::vector<HistoryEntry>& history, RecordState& after);
   ledger::Status Fold(const ledger::Event& event, RecordState& record);
+  // The event's fact (Models::fact), when the domain keeps one.
+  void PutFact(const ledger::Event& event, rocksdb::WriteBatch& batch) const;
 
   const ViewStore& store_;
   const Models& models_;

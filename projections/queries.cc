@@ -208,6 +208,32 @@ Result<StateAt> ViewReader::StateAsOfBusiness(std::string_view subject,
   return at;
 }
 
+Result<std::vector<Fact>> ViewReader::Facts(std::optional<ledger::Micros> recorded,
+                                            size_t facts_max) const {
+  Snapshot snap(store_.db());
+  rocksdb::ReadOptions options = snap.options();
+  std::string limit;
+  rocksdb::Slice upper;
+  if (recorded) {
+    limit = FactKeyLimit(ledger::FormatRfc3339(*recorded));
+    upper = limit;
+    options.iterate_upper_bound = &upper;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_.db()->NewIterator(options, store_.cf(Family::kFacts)));
+  std::vector<Fact> facts;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (facts.size() == facts_max) {
+      return Status::Exhausted("over " + std::to_string(facts_max) + " facts to fold");
+    }
+    auto fact = DecodeFact(it->value().ToStringView());
+    if (!fact.ok()) return fact.status();
+    facts.push_back(std::move(fact).value());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "cannot read the facts");
+  return facts;
+}
+
 Result<ListPage> ViewReader::List(std::string_view kind, const ListFilter& filter, size_t limit,
                                   std::string_view cursor) const {
   if (limit == 0) limit = kListLimitDefault;

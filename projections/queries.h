@@ -83,6 +83,11 @@ class ViewReader {
   ledger::Result<ListPage> List(std::string_view kind, const ListFilter& filter, size_t limit,
                                 std::string_view cursor) const;
 
+  // Every fact recorded at or before `recorded` (all of them when nullopt), in recorded
+  // order, from one snapshot. kExhausted when there are more than `facts_max`.
+  ledger::Result<std::vector<Fact>> Facts(std::optional<ledger::Micros> recorded,
+                                          size_t facts_max) const;
+
  private:
   const ViewStore& store_;
   Fold fold_;

@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kFormatKey = "format";
 constexpr const char* kPartitionsKey = "partitions";
-constexpr const char* kFamilyNames[] = {"positions", "records", "history", "index", "meta"};
+constexpr const char* kFamilyNames[] = {"positions", "records", "history",
+                                        "index",     "meta",    "facts"};
 static_assert(std::size(kFamilyNames) == static_cast<size_t>(Family::kCount));
 
 rocksdb::ColumnFamilyOptions FamilyOptions(Family family) {

@@ -38,7 +38,7 @@ namespace projections {
 // The meta key holding a pinned generation's replay limits (views.h).
 inline constexpr std::string_view kPinMetaKey = "pin";
 
-enum class Family : size_t { kPositions = 0, kRecords, kHistory, kIndex, kMeta, kCount };
+enum class Family : size_t { kPositions = 0, kRecords, kHistory, kIndex, kMeta, kFacts, kCount };
 
 class ViewStore {
  public:
