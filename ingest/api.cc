@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "ingest/access_log.h"
+#include "ingest/analytics_api.h"
 #include "ingest/proofs_api.h"
 #include "ingest/query.h"
 #include "ingest/records_api.h"
@@ -241,6 +242,7 @@ void Api::Handle(const Request& req, Respond respond) const {
   std::optional<Response> read;
   if (proofs_ != nullptr) read = proofs_->Handle(req);
   if (!read && records_ != nullptr) read = records_->Handle(req, *grant);
+  if (!read && analytics_ != nullptr) read = analytics_->Handle(req);
   if (read) {
     std::optional<AccessEntry> entry;
     if (access_ != nullptr && req.method() == http::verb::get)

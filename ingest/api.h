@@ -32,6 +32,7 @@ struct ApiLimits {
 };
 
 class RecordsApi;
+class AnalyticsApi;
 class ProofsApi;
 class AccessLog;
 class SubjectKeys;
@@ -51,6 +52,8 @@ class Api {
 
   // Adds the read-model routes (records, history, lists, /readyz); before serving.
   void AttachRecords(const RecordsApi* records) { records_ = records; }
+  // Adds the analytics routes; before serving.
+  void AttachAnalytics(const AnalyticsApi* analytics) { analytics_ = analytics; }
   // Adds the checkpoint, proof and audit pack routes; before serving.
   void AttachProofs(const ProofsApi* proofs) { proofs_ = proofs; }
   // Records every read of records, history and audit packs before answering it, every
@@ -97,6 +100,7 @@ class Api {
   mutable std::atomic<size_t> followers_{0};
   mutable Metrics metrics_;
   const RecordsApi* records_ = nullptr;
+  const AnalyticsApi* analytics_ = nullptr;
   const ProofsApi* proofs_ = nullptr;
   const AccessLog* access_ = nullptr;
   const TokenDirectory* tokens_ = nullptr;

@@ -33,6 +33,7 @@ constexpr Row kMatrix[] = {
     {Resource::kCheckpoint, "checkpoint", {A, A, A, A, A, A}},
     {Resource::kProof, "proof", {A, A, A, A, A, A}},
     {Resource::kErase, "erase", {N, N, N, N, N, A}},
+    {Resource::kAnalytics, "analytics", {N, A, A, N, N, N}},
     {Resource::kUnknown, "unknown", {A, A, A, A, A, A}},
 };
 
@@ -63,6 +64,7 @@ Resource ResourceOf(boost::beast::http::verb method, std::string_view path) {
   if (path == "/v1/access") return Resource::kAccessLog;
   if (path.starts_with("/v1/checkpoints/")) return Resource::kCheckpoint;
   if (path.starts_with("/v1/proofs/")) return Resource::kProof;
+  if (path.starts_with("/v1/analytics/")) return Resource::kAnalytics;
   constexpr std::string_view kRecords = "/v1/records/";
   if (!path.starts_with(kRecords)) return Resource::kUnknown;
   const std::string_view rest = path.substr(kRecords.size());

@@ -44,6 +44,7 @@ enum class Resource {
   kCheckpoint,
   kProof,
   kErase,
+  kAnalytics,
   kUnknown,  // no such route, or a method the route does not take: its 404 or 405, which
              // touch no data
 };

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "ingest/access_log.h"
+#include "ingest/analytics_api.h"
 #include "ingest/api.h"
 #include "ingest/http_server.h"
 #include "ingest/proofs_api.h"
@@ -24,6 +25,7 @@
 #include "ledger/writer.h"
 #include "ops/sales_models.h"
 #include "projections/views.h"
+#include "schemas/iso_codes.h"
 #include "schemas/record_state.h"
 #include "schemas/sales.h"
 
@@ -41,6 +43,8 @@ struct Config {
   unsigned threads = 0;
   size_t body_bytes_max = 4 * 1024 * 1024;
   unsigned read_wait_ms = 5000;
+  std::string reporting_currency = "CNY";
+  size_t analytics_facts_max = 2'000'000;
   std::string kafka_brokers;  // empty: the embedded log
   std::string kafka_topic = std::string(ledger::kKafkaTopicDefault);
   std::vector<std::string> kafka_config;
@@ -119,6 +123,11 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "the largest request header; beyond it: 431 and the connection is closed")(
       "rate-per-token", po::value(&c.rate)->default_value(c.rate),
       "requests per second each token may send (0 = unlimited); over it: 429 Retry-After")(
+      "reporting-currency", po::value(&c.reporting_currency)->default_value(c.reporting_currency),
+      "the currency analytics report in when a request names none (?currency=)")(
+      "analytics-facts-max",
+      po::value(&c.analytics_facts_max)->default_value(c.analytics_facts_max),
+      "the most facts (events) one analytics request folds; beyond it: 503")(
       "rate-burst", po::value(&c.burst)->default_value(c.burst),
       "requests a token may send at once before the rate applies (default: one second's)")(
       "vkeys", po::value(&c.vkeys),
@@ -165,6 +174,11 @@ int Fail(const std::string& what, const ledger::Status& s) {
 int main(int argc, char** argv) {
   Config c;
   if (int rc = ParseConfig(argc, argv, c); rc >= 0) return rc;
+  if (schemas::FindCurrency(c.reporting_currency) == nullptr) {
+    std::cerr << "ledgerd: --reporting-currency must be an ISO 4217 code, not "
+              << c.reporting_currency << "\n";
+    return 2;
+  }
   size_t colon = c.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "ledgerd: --listen must be HOST:PORT, not " << c.listen << "\n";
@@ -295,6 +309,10 @@ int main(int argc, char** argv) {
                    .token_rate_per_s = c.rate,
                    .token_burst = c.burst > 0 ? c.burst : std::max(1.0, c.rate)});
   api.AttachRecords(&records);
+  ingest::AnalyticsApi analytics(**views, {.reporting_currency = c.reporting_currency,
+                                           .facts_max = c.analytics_facts_max,
+                                           .read_wait = std::chrono::milliseconds(c.read_wait_ms)});
+  api.AttachAnalytics(&analytics);
   ingest::TokenDirectory tokens(c.tokens.empty() ? ingest::TokenFile(c.data) : fs::path(c.tokens));
   if (auto s = tokens.Load(); !s.ok()) return Fail("cannot read the tokens", s);
   api.AttachTokens(&tokens);
