@@ -37,6 +37,7 @@ json::object Info() {
 json::array Tags() {
   return {{{"name", "events"}, {"description", "Appending events and reading the signed feed"}},
           {{"name", "records"}, {"description", "The read models: records, history, lists"}},
+          {{"name", "analytics"}, {"description", "Reports folded from the facts, as of any time"}},
           {{"name", "operations"}, {"description", "Health, readiness and metrics"}}};
 }
 

@@ -31,5 +31,7 @@ boost::json::object HttpParameters();
 boost::json::object HttpResponses();
 // The `paths` object: every route of docs/API.md.
 boost::json::object HttpPaths();
+// GET /v1/analytics/{report}, one path per report.
+boost::json::object AnalyticsPaths();
 
 }  // namespace schemas::openapi

@@ -357,6 +357,7 @@ json::object HttpPaths() {
                      {"/v1/access", Get(GetAccess())},
                      {"/v1/subjects/{id}/erase", {{"post", EraseSubject()}}}};
   for (auto& [path, item] : Operations()) paths[path] = item;
+  for (auto& [path, item] : AnalyticsPaths()) paths[path] = item;
   // Every route but /healthz needs a bearer token; what a role may do is docs/API.md's
   // matrix ("Roles").
   for (auto& [path, item] : paths) {
