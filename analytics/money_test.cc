@@ -86,10 +86,11 @@ TEST(ParamsTest, ListsEveryViolation) {
   ASSERT_FALSE(p.ok());
   std::set<std::string> pointers;
   for (const auto& v : p.status().violations()) pointers.insert(v.pointer);
-  EXPECT_EQ(pointers, (std::set<std::string>{"/from", "/currency", "/by", "/period", "/format"}));
+  EXPECT_EQ(pointers, (std::set<std::string>{"/query/from", "/query/currency", "/query/by",
+                                             "/query/period", "/query/format"}));
   auto targets = ParseParams("targets", {}, "CNY", 0);
   ASSERT_FALSE(targets.ok());
-  EXPECT_EQ(targets.status().violations().at(0).pointer, "/period");
+  EXPECT_EQ(targets.status().violations().at(0).pointer, "/query/period");
 }
 
 }  // namespace

@@ -30,8 +30,9 @@ void ParseTimes(const std::map<std::string, std::string>& query, Params& p,
     bool date_ok = std::string_view(key) != "asof";
     auto when = date_ok ? ParseWhen(it->second) : ledger::ParseRfc3339(it->second);
     if (!when) {
-      v.push_back({"/" + std::string(key), date_ok ? "must be YYYY-MM-DD or an RFC 3339 date-time"
-                                                   : "must be an RFC 3339 date-time"});
+      v.push_back({"/query/" + std::string(key), date_ok
+                                                     ? "must be YYYY-MM-DD or an RFC 3339 date-time"
+                                                     : "must be an RFC 3339 date-time"});
     } else if (std::string_view(key) == "from") {
       p.from = *when;
     } else if (std::string_view(key) == "to") {
@@ -41,7 +42,7 @@ void ParseTimes(const std::map<std::string, std::string>& query, Params& p,
     }
   }
   if (p.from != kTimeMin && p.to != kTimeMax && p.from >= p.to)
-    v.push_back({"/from", "must be before to"});
+    v.push_back({"/query/from", "must be before to"});
 }
 
 std::optional<Grain> GrainNamed(std::string_view name) {
@@ -61,9 +62,9 @@ void ParseShape(const std::map<std::string, std::string>& query, Params& p,
   if (p.report == "targets") {
     const std::string* period = get("period");
     if (period == nullptr) {
-      v.push_back({"/period", "is required: the target period, e.g. 2025-Q2"});
+      v.push_back({"/query/period", "is required: the target period, e.g. 2025-Q2"});
     } else if (!GrainOfPeriod(*period)) {
-      v.push_back({"/period", "must be YYYY, YYYY-H1, YYYY-Q1 to YYYY-Q4 or YYYY-MM"});
+      v.push_back({"/query/period", "must be YYYY, YYYY-H1, YYYY-Q1 to YYYY-Q4 or YYYY-MM"});
     } else {
       p.period = *period;
     }
@@ -72,7 +73,7 @@ void ParseShape(const std::map<std::string, std::string>& query, Params& p,
     if (auto g = GrainNamed(*grain))
       p.grain = *g;
     else
-      v.push_back({"/period", "must be month, quarter, half or year"});
+      v.push_back({"/query/period", "must be month, quarter, half or year"});
     p.echo["period"] = *grain;
   } else {
     p.echo["period"] = "quarter";
@@ -84,8 +85,8 @@ void ParseShape(const std::map<std::string, std::string>& query, Params& p,
                   ? (p.by == "owner" || p.by == "source" || p.by == "category" || p.by == "period")
                   : (p.by == "product" || p.by == "handler");
     if (!ok) {
-      v.push_back({"/by", p.report == "win-loss" ? "must be owner, source, category or period"
-                                                 : "must be product or handler"});
+      v.push_back({"/query/by", p.report == "win-loss" ? "must be owner, source, category or period"
+                                                       : "must be product or handler"});
     }
     p.echo["by"] = p.by;
   }
@@ -94,7 +95,7 @@ void ParseShape(const std::map<std::string, std::string>& query, Params& p,
     int used = 0;
     if (std::sscanf(top->c_str(), "%llu%n", &n, &used) != 1 ||
         used != static_cast<int>(top->size()) || n == 0 || n > kTopMax || (*top)[0] == '+') {
-      v.push_back({"/top", "must be a whole number 1.." + std::to_string(kTopMax)});
+      v.push_back({"/query/top", "must be a whole number 1.." + std::to_string(kTopMax)});
     } else {
       p.top = n;
     }
@@ -103,7 +104,7 @@ void ParseShape(const std::map<std::string, std::string>& query, Params& p,
     if (*format == "csv")
       p.csv = true;
     else if (*format != "json")
-      v.push_back({"/format", "must be json or csv"});
+      v.push_back({"/query/format", "must be json or csv"});
   }
 }
 
@@ -139,7 +140,7 @@ Result<Params> ParseParams(std::string_view report, const std::map<std::string, 
   auto currency = query.find("currency");
   p.currency = currency == query.end() ? std::string(default_currency) : currency->second;
   if (schemas::FindCurrency(p.currency) == nullptr)
-    v.push_back({"/currency", "must be an ISO 4217 currency code"});
+    v.push_back({"/query/currency", "must be an ISO 4217 currency code"});
   p.echo["currency"] = p.currency;
   ParseShape(query, p, v);
   if (!v.empty()) return Status::Invalid("bad analytics parameters", std::move(v));

@@ -40,7 +40,7 @@ bool IsReport(std::string_view report);
 std::vector<std::string_view> ParameterNames(std::string_view report);
 
 // Checks `query` (parameter -> value; unknown names were already refused by the caller)
-// for `report`; kInvalidArgument lists every violation at /<parameter>.
+// for `report`; kInvalidArgument lists every violation at /query/<parameter>.
 ledger::Result<Params> ParseParams(std::string_view report,
                                    const std::map<std::string, std::string>& query,
                                    std::string_view default_currency, Micros now);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 
 #include "analytics/reports_internal.h"
 
@@ -107,6 +108,10 @@ void Flatten(const json::object& o, const std::string& prefix,
       cells.emplace_back(name, std::string(v.get_string()));
     } else if (v.is_null()) {
       cells.emplace_back(name, "");
+    } else if (v.is_double()) {
+      char text[32];  // the shortest text that reads back as the same double
+      auto end = std::to_chars(text, text + sizeof text, v.get_double()).ptr;
+      cells.emplace_back(name, std::string(text, end));
     } else {
       cells.emplace_back(name, json::serialize(v));
     }

@@ -18,7 +18,7 @@ void RejectForeign(const Query& q, std::string_view report,
   for (const auto& [name, value] : q.values) {
     if (std::find(names.begin(), names.end(), name) == names.end())
       violations.push_back(
-          {"/" + name, "is not a parameter of the " + std::string(report) + " report"});
+          {"/query/" + name, "is not a parameter of the " + std::string(report) + " report"});
   }
 }
 
@@ -44,10 +44,15 @@ std::optional<Response> AnalyticsApi::Handle(const Request& req) const {
   Query q(target, {"from", "to", "asof", "currency", "period", "format", "by", "top", "after"});
   RejectForeign(q, report, q.violations);
   const auto after = q.Positions(g->store->partitions());
-  if (!q.Status().ok()) return Fail(req, q.Status());
   auto params = analytics::ParseParams(report, q.values, options_.reporting_currency,
                                        ledger::SystemClock::Instance().NowMicros());
-  if (!params.ok()) return Fail(req, params.status());
+  if (!q.violations.empty() || !params.ok()) {  // every violation, of both checks
+    std::vector<ledger::Violation> all = q.violations;
+    if (!params.ok()) {
+      for (const auto& v : params.status().violations()) all.push_back(v);
+    }
+    return Fail(req, ledger::Status::Invalid("bad analytics parameters", std::move(all)));
+  }
   if (auto s = WaitForPositions(*g, after, options_.read_wait); !s.ok()) return Fail(req, s);
   auto facts = g->reader->Facts(params->asof, options_.facts_max);
   if (!facts.ok()) {

@@ -38,6 +38,7 @@ constexpr const char* kUsage =
     "  auditpack     fetch a record's audit pack from a ledgerd and check it\n"
     "  verify-pack   check an audit pack offline and print the verified history\n"
     "  monitor   check that a ledgerd's latest checkpoint extends one seen before\n"
+    "  export    an analytics report of a ledgerd as CSV (or JSON)\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
     "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   if (command == "auditpack") return ledgerctl::RunAuditPack(args);
   if (command == "verify-pack") return ledgerctl::RunVerifyPack(args);
   if (command == "monitor") return ledgerctl::RunMonitor(args);
+  if (command == "export") return ledgerctl::RunExport(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;
 }

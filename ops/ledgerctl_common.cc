@@ -197,8 +197,22 @@ std::string ProblemDetail(const HttpReply& reply) {
   boost::json::error_code ec;
   auto v = boost::json::parse(reply.body, ec);
   if (!ec && v.is_object()) {
+    std::string out;
     if (const auto* d = v.as_object().if_contains("detail"); d != nullptr && d->is_string())
-      return std::string(d->as_string());
+      out = d->as_string();
+    const auto* violations = v.as_object().if_contains("violations");
+    for (size_t i = 0;
+         violations != nullptr && violations->is_array() && i < violations->as_array().size();
+         ++i) {
+      const auto* item = violations->as_array()[i].if_object();
+      if (item == nullptr) continue;
+      auto text = [&](const char* key) {
+        const auto* s = item->if_contains(key);
+        return s != nullptr && s->is_string() ? std::string(s->as_string()) : std::string();
+      };
+      out += (i == 0 ? ": " : "; ") + text("pointer") + " " + text("reason");
+    }
+    if (!out.empty()) return out;
   }
   return reply.body.substr(0, 300);
 }
