@@ -84,6 +84,8 @@ TEST(Auth, EveryRoleAgainstEveryEndpoint) {
        {{"rep", 200}, {"manager", 200}, {"compliance", 200}}},
       {http::verb::get, "/v1/records/account/ACC-R/auditpack", {{"compliance", 200}}},
       {http::verb::get, "/v1/access", {{"compliance", 200}}},
+      // Aggregates of every team's figures: managers and compliance.
+      {http::verb::get, "/v1/analytics/win-loss", {{"manager", 200}, {"compliance", 200}}},
       // Erasing a contact that does not exist: the admin reaches the route.
       {http::verb::post, "/v1/subjects/CON-NONE/erase", {{"admin", 404}}},
       {http::verb::get,
@@ -136,7 +138,7 @@ TEST(Auth, EveryRoleAgainstEveryEndpoint) {
       }
     }
   }
-  EXPECT_EQ(denied, 43u);
+  EXPECT_EQ(denied, 47u);
   // Refusals appended nothing (the only appends are the two allowed POSTs).
   EXPECT_EQ(TotalEvents(port), events_before + 2);
   // ... and each left its entry in the access log, naming who and what.
@@ -153,7 +155,7 @@ TEST(Auth, EveryRoleAgainstEveryEndpoint) {
   EXPECT_EQ(denials, denied);
   const json::object consumer = Get(port, "/v1/access?actor=service:billing&limit=1000");
   // Every row but keys, the feed, checkpoints and proofs.
-  EXPECT_EQ(consumer.at("entries").as_array().size(), 10u);
+  EXPECT_EQ(consumer.at("entries").as_array().size(), 11u);
 }
 
 TEST(Auth, RepsSeeTheirOwnRecordsAndManagersTheirTeams) {
