@@ -1,5 +1,6 @@
 #include "analytics/money.h"
 
+#include <algorithm>
 #include <tuple>
 
 namespace analytics {
@@ -33,29 +34,37 @@ Converter::Converter(const Book& book, std::string currency) : currency_(std::mo
       auto quote = AmountAt(f.data, "quote");
       auto effective = ledger::ParseRfc3339(Str(f.data, "effective_at"));
       if (!base || !quote || !effective || base->minor <= 0 || quote->minor <= 0) continue;
-      rates_.push_back(
+      rates_[{base->currency, quote->currency}].push_back(
           {base->currency, quote->currency, base->minor, quote->minor, *effective, f.recorded});
     }
   }
+  for (auto& [pair, rates] : rates_) {
+    std::sort(rates.begin(), rates.end(), [](const Rate& a, const Rate& b) {
+      return std::tie(a.effective_at, a.recorded) < std::tie(b.effective_at, b.recorded);
+    });
+  }
+}
+
+const Converter::Rate* Converter::InForce(const std::string& base, const std::string& quote,
+                                          Micros at) const {
+  auto it = rates_.find({base, quote});
+  if (it == rates_.end()) return nullptr;
+  const std::vector<Rate>& rates = it->second;
+  auto after = std::upper_bound(rates.begin(), rates.end(), at,
+                                [](Micros t, const Rate& r) { return t < r.effective_at; });
+  return after == rates.begin() ? nullptr : &*(after - 1);
 }
 
 std::optional<int64_t> Converter::Convert(const Amount& amount, Micros at, const void* source,
                                           int part) {
   if (amount.currency == currency_) return amount.minor;
-  // The rate in force: latest effective_at; then direct before inverse; then the later
-  // recorded.
-  const Rate* best = nullptr;
-  bool best_direct = false;
-  for (const Rate& r : rates_) {
-    bool direct = r.base == amount.currency && r.quote == currency_;
-    bool inverse = r.base == currency_ && r.quote == amount.currency;
-    if ((!direct && !inverse) || r.effective_at > at) continue;
-    if (best == nullptr || std::tuple(r.effective_at, direct, r.recorded) >
-                               std::tuple(best->effective_at, best_direct, best->recorded)) {
-      best = &r;
-      best_direct = direct;
-    }
-  }
+  // Direct or inverse, whichever took effect later; a tie: direct, then the later recorded.
+  const Rate* direct = InForce(amount.currency, currency_, at);
+  const Rate* inverse = InForce(currency_, amount.currency, at);
+  bool use_direct = direct != nullptr && (inverse == nullptr ||
+                                          std::tuple(direct->effective_at, 1, direct->recorded) >
+                                              std::tuple(inverse->effective_at, 0, inverse->recorded));
+  const Rate* best = use_direct ? direct : inverse;
   if (best == nullptr) {
     if (source != nullptr && !missing_sources_.insert({source, part}).second) return std::nullopt;
     Missing& m = missing_[amount.currency];
@@ -64,8 +73,8 @@ std::optional<int64_t> Converter::Convert(const Amount& amount, Micros at, const
     return std::nullopt;
   }
   __int128 n = amount.minor;
-  return best_direct ? RoundHalfEven(n * best->quote_minor, best->base_minor)
-                     : RoundHalfEven(n * best->base_minor, best->quote_minor);
+  return use_direct ? RoundHalfEven(n * best->quote_minor, best->base_minor)
+                    : RoundHalfEven(n * best->base_minor, best->quote_minor);
 }
 
 boost::json::object Converter::Money(int64_t minor) const {

@@ -51,8 +51,13 @@ class Converter {
     __int128 minor = 0;
     int64_t facts = 0;
   };
+  // The rate of (base, quote) in force at `at`: the latest effective_at, then the later
+  // recorded; nullptr when none.
+  const Rate* InForce(const std::string& base, const std::string& quote, Micros at) const;
+
   std::string currency_;
-  std::vector<Rate> rates_;
+  // By (base, quote), sorted by (effective_at, recorded).
+  std::map<std::pair<std::string, std::string>, std::vector<Rate>> rates_;
   std::map<std::string, Missing> missing_;
   std::set<std::pair<const void*, int>> missing_sources_;
 };
