@@ -125,6 +125,31 @@ TEST_F(QueriesTest, StateAsOfRecordedTime) {
   EXPECT_EQ(Reader().StateAsOf("lead/L-9", t2).status().code(), ledger::Code::kNotFound);
 }
 
+TEST_F(QueriesTest, FactsAreTheDomainsPartOfEachEventInRecordedOrder) {
+  ledger::Appended a1 = Append("lead/L-1", R"({"v":1,"note":"private"})");
+  Append("secret/S-1", R"({"v":1})");
+  Append("lead/L-2", R"({"v":1})", "", "2020-01-01T00:00:00+08:00");
+  ledger::Appended a4 = Append("lead/L-1", R"({"v":2})");
+  CatchUp();
+  auto all = Reader().Facts(std::nullopt, 100);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);  // no fact of the secret
+  EXPECT_EQ((*all)[0].subject, "lead/L-1");
+  EXPECT_EQ((*all)[0].data, Obj(R"({"v":1})"));  // the note left out
+  EXPECT_EQ((*all)[0].time, a1.time);
+  EXPECT_EQ((*all)[0].streamversion, 1u);
+  EXPECT_EQ((*all)[1].subject, "lead/L-2");
+  EXPECT_EQ((*all)[1].occurredat, "2020-01-01T00:00:00+08:00");
+  EXPECT_EQ((*all)[2].streamversion, 2u);
+  // As of a recorded time: exactly the facts recorded by then.
+  const ledger::Micros t4 = *ledger::ParseRfc3339(a4.time);
+  EXPECT_EQ(Reader().Facts(t4 - 1, 100)->size(), 2u);
+  EXPECT_EQ(Reader().Facts(t4, 100)->size(), 3u);
+  EXPECT_EQ(Reader().Facts(*ledger::ParseRfc3339(a1.time) - 1, 100)->size(), 0u);
+  // A bound on how many one request may hold.
+  EXPECT_EQ(Reader().Facts(std::nullopt, 2).status().code(), ledger::Code::kResourceExhausted);
+}
+
 TEST_F(QueriesTest, StateAsOfBusinessTimeFoldsWhatHappenedByThen) {
   // Recorded in this order, but the second happened first (reported late).
   Append("ticket/T-1", R"({"a":1,"b":1})", "", "2026-01-10T00:00:00Z");

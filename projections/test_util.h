@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ledger/decider.h"
@@ -49,7 +50,15 @@ inline IndexFields TestIndexFields(std::string_view, const boost::json::object& 
   return {field("owner"), field("stage"), field("status"), field("account")};
 }
 
-inline Models TestModels() { return {TestFold, TestIndexFields}; }
+// Facts of every event but those of kind "secret", without their "note".
+inline std::optional<boost::json::object> TestFact(const ledger::Event& e) {
+  if (e.kind() == "secret") return std::nullopt;
+  boost::json::object data = e.data;
+  data.erase("note");
+  return data;
+}
+
+inline Models TestModels() { return {TestFold, TestIndexFields, TestFact}; }
 
 inline constexpr ledger::Micros kStartMicros = 1'790'000'000'000'000;
 
