@@ -97,6 +97,9 @@ json::object RecordSchema() {
          {"description",
           "Domain fields folded from the record's events (schemas/README.md, "
           "record state)"}}},
+       {"archived",
+        {{"type", "boolean"},
+         {"description", "true: served by the archive view (sealed in a bundle)"}}},
        {"asof", String("The asof or asof_business parameter, as given")},
        {"asof_time", Time("Recorded time of the last event included")},
        {"events", Integer("Events included")}});
@@ -355,6 +358,8 @@ json::object HttpResponses() {
           {"TooManyRequests", std::move(too_many)},
           {"BadRequest", ProblemResponse("The request is malformed; every violation is listed")},
           {"NotFound", ProblemResponse("A record the request refers to does not exist")},
+          {"Gone", ProblemResponse("The record is archived: its detail names the archive view "
+                                   "(/v1/records/{kind}/{id}/archive) and its history")},
           {"Conflict", ProblemResponse("expectedversion differs from the record's version, the "
                                        "record exists already, or the id was used for "
                                        "different content")},

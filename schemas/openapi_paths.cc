@@ -155,7 +155,22 @@ json::object GetRecord() {
       ParamRef("Purpose")};
   json::object responses{{"200", Json("The record", "Record")}};
   AddRecordErrors(responses, "The record does not exist (or did not yet at that time)");
+  responses["410"] = ResponseRef("Gone", "The record is archived: read the archive view");
   op["responses"] = std::move(responses);
+  return op;
+}
+
+json::object GetArchivedRecord() {
+  json::object op = GetRecord();
+  op["operationId"] = "getArchivedRecord";
+  op["summary"] = "An archived record, as an archive bundle sealed it";
+  op["description"] =
+      "The archive view of a closed record that `ledgerctl archive` sealed: the record with "
+      "\"archived\": true (asof and asof_business as for the record). Its history stays at "
+      "/history; a later event brings it back to /v1/records/{kind}/{id}.";
+  json::object& responses = op["responses"].as_object();
+  responses.erase("410");
+  responses["404"] = ResponseRef("NotFound", "The record does not exist or is not archived");
   return op;
 }
 
@@ -349,6 +364,7 @@ json::object HttpPaths() {
                      {"/v1/records/{kind}", Get(ListRecords())},
                      {"/v1/records/{kind}/{id}", Get(GetRecord())},
                      {"/v1/records/{kind}/{id}/history", Get(GetHistory())},
+                     {"/v1/records/{kind}/{id}/archive", Get(GetArchivedRecord())},
                      {"/v1/records/account/{id}/related", Get(GetRelated())},
                      {"/v1/records/{kind}/{id}/auditpack", Get(GetAuditPack())},
                      {"/v1/checkpoints/{partition}", Get(GetCheckpoint())},
