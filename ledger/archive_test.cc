@@ -188,6 +188,14 @@ TEST_F(ArchiveTest, CorruptBundlesNameTheProblem) {
          s[sig] = s[sig] == 'A' ? 'B' : 'A';
        },
        false, "member partitions/0.checkpoint"},
+      {"wrong counts",
+       [](Members& m) {
+         std::string& s = m["manifest.json"];
+         s.replace(s.find("\"events\":25"), 11, "\"events\":24");
+       },
+       false, "\"counts\" does not match"},
+      {"unknown manifest member", [](Members& m) { m["manifest.json"].insert(1, "\"aaa\":1,"); },
+       false, "exactly its documented members"},
       {"manifest not canonical", [](Members& m) { m["manifest.json"].insert(1, " "); }, true,
        "canonical"},
       {"record not archived",

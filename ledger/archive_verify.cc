@@ -18,6 +18,9 @@ namespace json = boost::json;
 
 namespace {
 
+// before, counts, created, format, keys, ledger, members, partitions, records
+constexpr size_t kManifestMembers = 9;
+
 Status Bad(std::string what) { return Status::Corruption("archive: " + std::move(what)); }
 
 std::string At(uint32_t partition, uint64_t seq) {
@@ -82,10 +85,11 @@ Status LoadKeys(const json::object& manifest, const Keyring* trusted, VerifiedAr
     auto key = k.is_string() ? ParseVerifierKey(k.get_string())
                              : Result<PublicKey>(Status::Invalid("not a string"));
     if (!key.ok()) return Bad("manifest: a key: " + key.status().message());
+    if (ring.Find(key->id) != nullptr)
+      return Bad("manifest: key " + key->KidHex() + " is listed twice");
     if (trusted != nullptr) {
-      const PublicKey* t = trusted->Find(key->id);
-      if (t == nullptr || t->key != key->key || t->name != key->name)
-        return Bad("key " + key->VerifierKey() + " is not one of the trusted keys");
+      const PublicKey* t = trusted->FindSame(*key);
+      if (t == nullptr) return Bad("key " + key->VerifierKey() + " is not one of the trusted keys");
       *key = *t;  // with its validity
     }
     ring.Add(*key);
@@ -227,6 +231,18 @@ Status CheckRecords(const json::object& manifest, VerifiedArchive& out) {
   return Status::Ok();
 }
 
+// "counts" must say what the ranges and records hold.
+Result<VerifiedArchive> CheckCounts(const json::object& manifest, VerifiedArchive& out) {
+  const json::value* counts = manifest.if_contains("counts");
+  const json::object* o = counts != nullptr ? counts->if_object() : nullptr;
+  uint64_t events = 0;
+  for (const ArchivedRange& r : out.ranges) events += r.records.size();
+  if (o == nullptr || o->size() != 2 || NumberAt(*o, "events") != events ||
+      NumberAt(*o, "records") != out.records.size())
+    return Bad("manifest: \"counts\" does not match the ranges and records");
+  return std::move(out);
+}
+
 }  // namespace
 
 Result<VerifiedArchive> VerifyArchive(std::string_view bundle, const Keyring* trusted) {
@@ -238,6 +254,8 @@ Result<VerifiedArchive> VerifyArchive(std::string_view bundle, const Keyring* tr
   const json::string* before = StringAt(*manifest, "before");
   const json::string* created = StringAt(*manifest, "created");
   const json::value* partitions = manifest->if_contains("partitions");
+  if (manifest->size() != kManifestMembers)
+    return Bad("manifest: must have exactly its documented members");
   if (!ledger || !before || !created || !partitions || !partitions->is_array())
     return Bad("manifest: ledger, before, created or partitions is missing or malformed");
   out.ledger_name = std::string(*ledger);
@@ -257,7 +275,7 @@ Result<VerifiedArchive> VerifyArchive(std::string_view bundle, const Keyring* tr
     out.ranges.push_back(std::move(*range));
   }
   if (Status s = CheckRecords(*manifest, out); !s.ok()) return s;
-  return out;
+  return CheckCounts(*manifest, out);
 }
 
 }  // namespace ledger
