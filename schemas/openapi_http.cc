@@ -137,10 +137,11 @@ void AddRecordSchemas(json::object& out) {
   out["Verification"] =
       Object("The entry checked against the log when read", {"status"},
              {{"status",
-               {{"enum", {"verified", "signed", "failed"}},
+               {{"enum", {"verified", "signed", "archived", "failed"}},
                 {"description",
                  "verified: the log holds exactly this event, signed, proven in the latest "
-                 "checkpoint; signed: not yet covered by a checkpoint; failed: something "
+                 "checkpoint; signed: not yet covered by a checkpoint; archived: the log was "
+                 "pruned below it, its proof is in an archive bundle; failed: something "
                  "does not verify"}}},
               {"checkpoint", Integer("The size of the checkpoint it is proven in (verified)", 1)},
               {"reason", String("Why it is only signed, or what failed")}});
