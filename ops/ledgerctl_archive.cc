@@ -323,7 +323,9 @@ int RunArchive(const std::vector<std::string>& args) {
                 kExitUsage);
   if (fs::exists(out)) return Fail(kArchive, out.string() + " exists already", kExitUsage);
   auto log = ledger::EmbeddedLog::Open(LogDir(data), {});
-  if (!log.ok()) return Fail(kArchive, log.status());
+  if (!log.ok())  // most often the lock of a running ledgerd
+    return Fail(kArchive, log.status().ToString() + " (archive needs ledgerd stopped)",
+                ExitFor(log.status()));
   auto key = ledger::LoadKeyFile(KeysDir(data) / ledger::kPrivateKeyFile);
   if (!key.ok()) return Fail(kArchive, key.status());
   auto keys = ledger::LoadVerifierKeys(VerifierKeysFile(data));

@@ -64,6 +64,9 @@ TEST(Archive, ClosedRecordsLeaveTheHotViewsButTheirHistoryAndArchiveViewAnswer) 
   Ledgerd server(data);
   ASSERT_TRUE(server.serving());
   WaitCaughtUp(server.port());
+  ProcessResult busy = Ledgerctl({"archive", "--data", data.string(), "--before", "2100-01-02"});
+  EXPECT_NE(busy.exit_code, 0);
+  EXPECT_NE(busy.err.find("needs ledgerd stopped"), std::string::npos) << busy.err;
   for (const std::string& subject : {kClosedTicket, kWonDeal}) {
     Reply gone = Request(server.port(), http::verb::get, "/v1/records/" + subject, "");
     EXPECT_EQ(gone.status, 410) << gone.body;
