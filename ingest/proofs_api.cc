@@ -207,6 +207,14 @@ Response ProofsApi::AuditPack(const Request& req, const std::string& subject) co
     next = page->next_after;
   }
   if (seqs.empty()) return Fail(req, ledger::Status::NotFound("no record " + subject));
+  if (PrunedBelow(partition, seqs.front())) {
+    return Problem(req.version(), req.keep_alive(), http::status::gone, "Archived",
+                   ledger::Status::NotFound(
+                       "the events of " + subject +
+                       " were pruned from the log into an archive "
+                       "bundle, which proves them (ledgerctl verify-archive); its history "
+                       "still answers"));
+  }
   auto checkpoint = ledger::FindCheckpoint(log_, partition);
   if (!checkpoint.ok()) return TreeFailure(req, checkpoint.status());
   if (!*checkpoint || (*checkpoint)->size <= seqs.back()) {

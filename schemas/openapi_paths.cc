@@ -218,6 +218,9 @@ json::object GetAuditPack() {
   json::object responses{{"200", Json("The audit pack", "AuditPack")}};
   AddRecordErrors(responses, "The record does not exist");
   responses["500"] = ResponseRef("InternalServerError", "The stored data does not verify");
+  responses["410"] = ResponseRef("Gone",
+                                 "The log was pruned below the record's events: its archive bundle "
+                                 "proves them");
   op["responses"] = std::move(responses);
   return op;
 }

@@ -71,6 +71,9 @@ TEST(Archive, ClosedRecordsLeaveTheHotViewsButTheirHistoryAndArchiveViewAnswer) 
     Reply gone = Request(server.port(), http::verb::get, "/v1/records/" + subject, "");
     EXPECT_EQ(gone.status, 410) << gone.body;
     EXPECT_NE(gone.body.find("/v1/records/" + subject + "/archive"), std::string::npos);
+    Reply pack =
+        Request(server.port(), http::verb::get, "/v1/records/" + subject + "/auditpack", "");
+    EXPECT_EQ(pack.status, 410) << pack.body;  // the bundle is the proof now
     auto sealed = Get(server.port(), "/v1/records/" + subject + "/archive");
     EXPECT_EQ(sealed["archived"], true);
     auto history = Get(server.port(), "/v1/records/" + subject + "/history");
