@@ -238,6 +238,35 @@ TEST_F(ArchiveTest, APrunedLogReadsWholeThroughItsArchive) {
   for (size_t i = 0; i < all1.size(); ++i) EXPECT_EQ(all1[i].event, before_prune1[i].event);
 }
 
+TEST_F(ArchiveTest, ChainedBundlesJoinAndAGapBetweenThemIsRefused) {
+  const std::string early = Build(kStart + 10 * kSecond);
+  auto first = VerifyArchive(early, &keys_);
+  ASSERT_TRUE(first.ok());
+  ArchiveRequest later = Request(kStart + 30 * kSecond);
+  for (ArchivePartitionRequest& r : later.partitions) {
+    for (const ArchivedRange& a : first->ranges) {
+      if (a.partition != r.partition) continue;
+      r.first = a.end;  // the second bundle starts where the first ends
+      r.first_prev = Hex(a.last_hash);
+    }
+  }
+  auto bundle = BuildArchive(*log_, keys_, later);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  auto second = VerifyArchive(*bundle, &keys_);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  const auto whole0 = ReadRecords(*log_, 0, 0, 100).value();
+  for (const ArchivedRange& r : second->ranges)
+    ASSERT_TRUE(PruneBelow(*log_, r.partition, r.end).ok());
+  auto gap = ArchiveBackedLog::Open(*log_, {*second});
+  ASSERT_FALSE(gap.ok());
+  EXPECT_NE(gap.status().message().find("(a gap)"), std::string::npos) << gap.status().message();
+  auto joined = ArchiveBackedLog::Open(*log_, {std::move(*first), std::move(*second)});
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  auto all0 = ReadRecords(**joined, 0, 0, 100).value();
+  ASSERT_EQ(all0.size(), whole0.size());
+  for (size_t i = 0; i < all0.size(); ++i) EXPECT_EQ(all0[i].event, whole0[i].event);
+}
+
 TEST_F(ArchiveTest, AJoinThatDoesNotContinueTheChainIsRefused) {
   const std::string early = Build(kStart + 10 * kSecond);
   // A second ledger with other events at the same places: its archive does not join.
