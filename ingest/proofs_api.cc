@@ -207,6 +207,14 @@ Response ProofsApi::AuditPack(const Request& req, const std::string& subject) co
     next = page->next_after;
   }
   if (seqs.empty()) return Fail(req, ledger::Status::NotFound("no record " + subject));
+  if (PrunedBelow(partition, seqs.front())) {
+    return Problem(req.version(), req.keep_alive(), http::status::gone, "Archived",
+                   ledger::Status::NotFound(
+                       "the events of " + subject +
+                       " were pruned from the log into an archive "
+                       "bundle, which proves them (ledgerctl verify-archive); its history "
+                       "still answers"));
+  }
   auto checkpoint = ledger::FindCheckpoint(log_, partition);
   if (!checkpoint.ok()) return TreeFailure(req, checkpoint.status());
   if (!*checkpoint || (*checkpoint)->size <= seqs.back()) {
@@ -239,6 +247,12 @@ Response ProofsApi::AuditPack(const Request& req, const std::string& subject) co
   return res;
 }
 
+bool ProofsApi::PrunedBelow(uint32_t partition, uint64_t ledgerseq) const {
+  // A pruned log (ledgerctl archive --prune) starts above 0; a hole elsewhere is a loss.
+  auto first = ledger::ReadRecords(log_, partition, 0, 1);
+  return first.ok() && !first->empty() && first->front().ledgerseq > ledgerseq;
+}
+
 json::array ProofsApi::Verify(std::span<const projections::HistoryEntry> entries) const {
   json::array out;
   if (entries.empty()) return out;
@@ -257,7 +271,13 @@ json::array ProofsApi::Verify(std::span<const projections::HistoryEntry> entries
       continue;
     }
     if (records->size() != 1 || records->front().ledgerseq != e.ledgerseq) {
-      out.push_back(failed("the log has no event at " + at));
+      out.push_back(PrunedBelow(e.partition, e.ledgerseq)
+                        ? json::object{{"status", "archived"},
+                                       {"reason", "the log keeps no event at " + at +
+                                                      ": its prefix was pruned into an archive "
+                                                      "bundle, which ledgerctl verify-archive "
+                                                      "checks"}}
+                        : failed("the log has no event at " + at));
       continue;
     }
     const ledger::SignedRecord& r = records->front();

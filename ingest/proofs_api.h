@@ -36,6 +36,8 @@ class ProofsApi {
   //                                            views show, and it is proven in the latest
   //                                            checkpoint (of N leaves)
   //   {"status": "signed", "reason": ...}      all that, but no checkpoint covers it yet
+  //   {"status": "archived", "reason": ...}    the log was pruned below it (ledgerctl archive
+  //                                            --prune): its proof is in the archive bundle
   //   {"status": "failed", "reason": ...}      something does not verify: the reason says what
   boost::json::array Verify(std::span<const projections::HistoryEntry> entries) const;
 
@@ -49,6 +51,8 @@ class ProofsApi {
                                       std::vector<ledger::Violation>& violations) const;
   // kNotFound unless the partition's stored tree has at least `size` leaves.
   ledger::Status TreeHas(uint32_t partition, uint64_t size) const;
+  // Whether the log's first kept event of `partition` is beyond `ledgerseq` (pruned).
+  bool PrunedBelow(uint32_t partition, uint64_t ledgerseq) const;
   // The latest kept checkpoint of `partition`, opened with the ledger's keys.
   ledger::Result<std::optional<std::pair<ledger::StoredCheckpoint, ledger::Checkpoint>>>
   LatestCheckpoint(uint32_t partition) const;

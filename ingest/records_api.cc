@@ -120,7 +120,8 @@ std::optional<Response> RecordsApi::Handle(const Request& req, const Grant& gran
   bool known = !parts.empty() && parts.size() <= 3 && ValidKind(parts[0]) &&
                (parts.size() < 2 || ValidId(parts[1]));
   if (known && parts.size() == 3) {
-    known = parts[2] == "history" || (parts[2] == "related" && parts[0] == "account");
+    known = parts[2] == "history" || parts[2] == "archive" ||
+            (parts[2] == "related" && parts[0] == "account");
   }
   if (!known) return Fail(req, ledger::Status::NotFound("no such resource " + std::string(path)));
   const std::shared_ptr<const projections::Generation> g = views_.Current();
@@ -134,11 +135,12 @@ std::optional<Response> RecordsApi::Handle(const Request& req, const Grant& gran
     if (!current.ok()) return Fail(req, current.status());
     if (!grant.Sees(OwnershipOf(*g->reader, *current))) return Fail(req, NotYours(grant, subject));
   }
+  if (parts.size() == 3 && parts[2] == "archive") return Record(req, *g, subject, true);
   return parts.size() == 3 ? History(req, *g, subject) : Record(req, *g, subject);
 }
 
-Response RecordsApi::Record(const Request& req, const Generation& g,
-                            const std::string& subject) const {
+Response RecordsApi::Record(const Request& req, const Generation& g, const std::string& subject,
+                            bool archive_view) const {
   Query q(TargetOf(req), {"asof", "asof_business", "after", "purpose"});
   auto asof = q.Time("asof");
   auto asof_business = q.Time("asof_business");
@@ -150,7 +152,19 @@ Response RecordsApi::Record(const Request& req, const Generation& g,
   const projections::ViewReader& views = *g.reader;
   auto current = views.GetRecord(subject);
   if (!current.ok()) return Fail(req, current.status());
+  if (current->archived && !archive_view) {
+    return Problem(req.version(), req.keep_alive(), http::status::gone, "Archived",
+                   ledger::Status::NotFound(
+                       "record " + subject + " is archived: read it at /v1/records/" + subject +
+                       "/archive, its history at /v1/records/" + subject + "/history"));
+  }
+  if (!current->archived && archive_view) {
+    return Fail(req,
+                ledger::Status::NotFound("record " + subject +
+                                         " is not archived: read it at /v1/records/" + subject));
+  }
   json::object body = RecordJson(*current);
+  if (archive_view) body["archived"] = true;
   if (asof || asof_business) {
     auto at =
         asof ? views.StateAsOf(subject, *asof) : views.StateAsOfBusiness(subject, *asof_business);

@@ -50,7 +50,11 @@ class RecordsApi {
 
  private:
   using Generation = projections::Generation;
-  Response Record(const Request& req, const Generation& g, const std::string& subject) const;
+  // The record as the hot views show it, or with `archive_view` as an archive bundle
+  // sealed it (projections/archive_model.h): each answers for the other kind with 410
+  // Gone or 404, naming the route that has it.
+  Response Record(const Request& req, const Generation& g, const std::string& subject,
+                  bool archive_view = false) const;
   Response History(const Request& req, const Generation& g, const std::string& subject) const;
   Response List(const Request& req, const Generation& g, const std::string& kind,
                 const Grant& grant) const;

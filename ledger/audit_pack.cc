@@ -120,11 +120,8 @@ Result<VerifiedPack> VerifyAuditPack(std::string_view bytes, const Keyring* trus
     auto key = text != nullptr ? ParseVerifierKey(*text) : Result<PublicKey>(Bad("not a string"));
     if (!key.ok()) return Bad("key " + std::to_string(i) + ": " + key.status().message());
     if (ring.Find(key->id) != nullptr) return Bad("key " + key->KidHex() + " is listed twice");
-    if (trusted != nullptr) {
-      const PublicKey* t = trusted->Find(key->id);
-      if (t == nullptr || t->key != key->key || t->name != key->name)
-        return Bad("key " + key->VerifierKey() + " is not one of the trusted keys");
-    }
+    if (trusted != nullptr && trusted->FindSame(*key) == nullptr)
+      return Bad("key " + key->VerifierKey() + " is not one of the trusted keys");
     ring.Add(*key);
     out.keys.push_back(*key);
   }

@@ -195,6 +195,11 @@ const PublicKey* Keyring::Find(KeyId id) const {
   return nullptr;
 }
 
+const PublicKey* Keyring::FindSame(const PublicKey& key) const {
+  const PublicKey* k = Find(key.id);
+  return k != nullptr && k->key == key.key && k->name == key.name ? k : nullptr;
+}
+
 Result<SigningKey> LoadKeyFile(const fs::path& file) {
   struct stat st;
   if (::stat(file.c_str(), &st) != 0) {

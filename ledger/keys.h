@@ -71,6 +71,9 @@ class Keyring {
  public:
   void Add(PublicKey key);
   const PublicKey* Find(KeyId id) const;
+  // The key of the ring that is `key` (same ID, name and public key bytes), with its
+  // validity; null when the ring has none: whether a key a file lists is trusted.
+  const PublicKey* FindSame(const PublicKey& key) const;
   const std::vector<PublicKey>& keys() const { return keys_; }
 
  private:

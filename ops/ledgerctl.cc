@@ -7,6 +7,7 @@
 //   ledgerctl feed     print the log as NDJSON feed lines
 //   ledgerctl replay   rebuild the read models into a new generation and swap it in
 //   ledgerctl views-digest  the digest of the served read models and their positions
+//   ledgerctl archive  seal closed records and old events into a bundle; verify-archive
 //
 // Exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure.
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ops/ledgerctl_archive.h"
 #include "ops/ledgerctl_bench.h"
 #include "ops/ledgerctl_common.h"
 
@@ -39,6 +41,8 @@ constexpr const char* kUsage =
     "  verify-pack   check an audit pack offline and print the verified history\n"
     "  monitor   check that a ledgerd's latest checkpoint extends one seen before\n"
     "  export    an analytics report of a ledgerd as CSV (or JSON)\n"
+    "  archive   seal closed records and the events before a date into a bundle\n"
+    "  verify-archive  check an archive bundle offline\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
     "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
@@ -68,6 +72,8 @@ int main(int argc, char** argv) {
   if (command == "verify-pack") return ledgerctl::RunVerifyPack(args);
   if (command == "monitor") return ledgerctl::RunMonitor(args);
   if (command == "export") return ledgerctl::RunExport(args);
+  if (command == "archive") return ledgerctl::RunArchive(args);
+  if (command == "verify-archive") return ledgerctl::RunVerifyArchive(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;
 }

@@ -4,10 +4,13 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "ledger/archive_log.h"
 #include "ledger/embedded_log.h"
 #include "ledger/keys.h"
+#include "ops/ledgerctl_archive.h"
 #include "ops/ledgerctl_common.h"
 #include "ops/sales_models.h"
+#include "projections/archive_model.h"
 #include "projections/views.h"
 #include "schemas/record_state.h"
 
@@ -50,6 +53,43 @@ std::string PositionsText(const std::vector<uint64_t>& positions) {
   return out;
 }
 
+// The registered archives and those named by --archive, verified; with any, `log` is
+// replaced by one that reads their ranges below their cuts (archive_log.h).
+ledger::Result<std::vector<LoadedArchive>> WithArchives(const po::variables_map& vm,
+                                                        const fs::path& data,
+                                                        const ledger::Keyring& keys,
+                                                        std::unique_ptr<ledger::EventLog>& log,
+                                                        std::unique_ptr<ledger::EventLog>& live) {
+  auto files = RegisteredArchives(data);
+  if (!files.ok()) return files.status();
+  if (vm.count("archive")) {
+    for (const std::string& f : vm["archive"].as<std::vector<std::string>>()) {
+      if (std::find(files->begin(), files->end(), fs::path(f)) == files->end()) files->push_back(f);
+    }
+  }
+  auto loaded = LoadArchives(*files, keys);
+  if (!loaded.ok() || loaded->empty()) return loaded;
+  std::vector<ledger::VerifiedArchive> archives;
+  for (const LoadedArchive& a : *loaded) archives.push_back(a.archive);
+  auto joined = ledger::ArchiveBackedLog::Open(*log, std::move(archives));
+  if (!joined.ok()) return joined.status();
+  live = std::move(log);
+  log = std::move(joined).value();
+  return loaded;
+}
+
+// Retires the archives' records from the rebuilt views; returns their new digest.
+ledger::Result<std::string> ApplyArchives(const fs::path& build, uint32_t partitions,
+                                          const std::vector<LoadedArchive>& archives) {
+  auto store = projections::ViewStore::Open(build, partitions);
+  if (!store.ok()) return store.status();
+  for (const LoadedArchive& a : archives) {
+    auto applied = projections::ApplyArchivedRecords(**store, a.archive.records);
+    if (!applied.ok()) return applied.status();
+  }
+  return (*store)->Digest();
+}
+
 }  // namespace
 
 int RunReplay(const std::vector<std::string>& args) {
@@ -65,6 +105,9 @@ int RunReplay(const std::vector<std::string>& args) {
       "P:SEQ[,P:SEQ...]: in partition P only events up to ledgerseq SEQ; other partitions "
       "to the end the log has when the replay starts");
   add("threads", po::value<unsigned>()->default_value(4), "projecting threads");
+  add("archive", po::value<std::vector<std::string>>()->composing()->multitoken(),
+      "bundles to read besides DIR/archives/*.bundle: each partition's events below their "
+      "cuts come from the bundles (verified), the rest from the log");
   Parsed parsed =
       Parse(kReplay,
             "replay --data DIR [--kafka-brokers B] [--until RFC3339 | --until-seq "
@@ -75,6 +118,8 @@ int RunReplay(const std::vector<std::string>& args) {
             "with the log, then swaps them in; a stopped one serves them when started.\n"
             "With --until or --until-seq the new views are pinned there: they do not follow the\n"
             "log (ledgerd reports them not ready) until a replay without limits replaces them.\n"
+            "The bundles of DIR/archives (and --archive) are verified and read below their cuts,\n"
+            "so a log pruned there rebuilds completely; their records are archived again.\n"
             "Prints the digest of the new views (see views-digest).",
             options, args);
   if (parsed.done) return parsed.exit;
@@ -108,6 +153,9 @@ int RunReplay(const std::vector<std::string>& args) {
                                            ? fs::path(parsed.vm["vkeys"].as<std::string>())
                                            : VerifierKeysFile(data));
   if (!keys.ok()) return Fail(kReplay, keys.status());
+  std::unique_ptr<ledger::EventLog> live;  // under `log` when archives are read
+  auto archives = WithArchives(parsed.vm, data, *keys, log, live);
+  if (!archives.ok()) return Fail(kReplay, archives.status().ToString(), kExitVerifyFailed);
   std::vector<uint64_t> stop_at;
   if (parsed.vm.count("until-seq")) {
     auto parsed_seq = ParseUntilSeq(parsed.vm["until-seq"].as<std::string>(), *log);
@@ -121,6 +169,11 @@ int RunReplay(const std::vector<std::string>& args) {
   projections::ReplayOptions replay_options{.until = until, .stop_at = stop_at};
   replay_options.runner.threads_max = std::max(1u, parsed.vm["threads"].as<unsigned>());
   auto report = projections::Replay(*build, *log, *keys, models, replay_options);
+  if (report.ok() && !archives->empty()) {
+    auto digest = ApplyArchives(*build, log->partitions(), *archives);
+    if (!digest.ok()) report = digest.status();
+    if (digest.ok()) report->digest = *digest;
+  }
   if (!report.ok()) {
     std::error_code ec;
     fs::remove_all(*build, ec);
@@ -130,6 +183,7 @@ int RunReplay(const std::vector<std::string>& args) {
   }
   auto name = projections::PublishGeneration(root, *build);
   if (!name.ok()) return Fail(kReplay, name.status());
+  if (!archives->empty()) std::printf("archives: %zu bundles read and applied\n", archives->size());
   std::printf("replayed %llu events into %s\n", static_cast<unsigned long long>(report->events),
               name->c_str());
   std::printf("positions: %s\n", PositionsText(report->positions).c_str());

@@ -319,6 +319,7 @@ std::string AccountPrefix(std::string_view account, std::string_view kind) {
 std::string UpdatedPrefix(std::string_view kind) { return "updated/" + EscapeKeyPart(kind) + "/"; }
 
 std::vector<std::string> IndexKeys(const RecordState& r) {
+  if (r.archived) return {};  // an archived record has left the hot views' lists
   const std::string subject = r.subject();
   const IndexFields& f = r.indexed;
   std::vector<std::string> keys;

@@ -61,7 +61,7 @@ struct RecordState {
   uint64_t ledgerseq = 0;
   boost::json::object state;  // the injected fold's result
   IndexFields indexed;        // what the index holds for this record now
-  bool archived = false;      // set by the archive model (a later issue)
+  bool archived = false;      // sealed in an archive (archive_model.h): no index keys
 
   std::string subject() const { return kind + "/" + id; }
   bool operator==(const RecordState&) const = default;
@@ -137,7 +137,7 @@ std::string StagePrefix(std::string_view kind, std::string_view stage);
 std::string StatusPrefix(std::string_view kind, std::string_view status);
 std::string AccountPrefix(std::string_view account, std::string_view kind);
 std::string UpdatedPrefix(std::string_view kind);
-// Every index key of a record, sorted.
+// Every index key of a record, sorted; none for an archived record.
 std::vector<std::string> IndexKeys(const RecordState& record);
 
 // An RFC 3339 time as it sorts in keys: UTC with six fractional digits (the writer's

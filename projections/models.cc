@@ -181,6 +181,7 @@ Status ModelApplier::Apply(const ledger::Event& event, const ledger::Hash& leaf,
   after.updated_occurredat = event.occurredat;
   after.partition = event.partition;
   after.ledgerseq = event.ledgerseq;
+  after.archived = false;  // a later event (a reopen) brings an archived record back
 
   HistoryEntry entry = EntryOf(event, after.last_hash);
   entry.changes = DiffStates(before.state, after.state);

@@ -97,6 +97,9 @@ json::object RecordSchema() {
          {"description",
           "Domain fields folded from the record's events (schemas/README.md, "
           "record state)"}}},
+       {"archived",
+        {{"type", "boolean"},
+         {"description", "true: served by the archive view (sealed in a bundle)"}}},
        {"asof", String("The asof or asof_business parameter, as given")},
        {"asof_time", Time("Recorded time of the last event included")},
        {"events", Integer("Events included")}});
@@ -134,10 +137,11 @@ void AddRecordSchemas(json::object& out) {
   out["Verification"] =
       Object("The entry checked against the log when read", {"status"},
              {{"status",
-               {{"enum", {"verified", "signed", "failed"}},
+               {{"enum", {"verified", "signed", "archived", "failed"}},
                 {"description",
                  "verified: the log holds exactly this event, signed, proven in the latest "
-                 "checkpoint; signed: not yet covered by a checkpoint; failed: something "
+                 "checkpoint; signed: not yet covered by a checkpoint; archived: the log was "
+                 "pruned below it, its proof is in an archive bundle; failed: something "
                  "does not verify"}}},
               {"checkpoint", Integer("The size of the checkpoint it is proven in (verified)", 1)},
               {"reason", String("Why it is only signed, or what failed")}});
@@ -355,6 +359,8 @@ json::object HttpResponses() {
           {"TooManyRequests", std::move(too_many)},
           {"BadRequest", ProblemResponse("The request is malformed; every violation is listed")},
           {"NotFound", ProblemResponse("A record the request refers to does not exist")},
+          {"Gone", ProblemResponse("The record is archived: its detail names the archive view "
+                                   "(/v1/records/{kind}/{id}/archive) and its history")},
           {"Conflict", ProblemResponse("expectedversion differs from the record's version, the "
                                        "record exists already, or the id was used for "
                                        "different content")},

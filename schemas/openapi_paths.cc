@@ -155,7 +155,22 @@ json::object GetRecord() {
       ParamRef("Purpose")};
   json::object responses{{"200", Json("The record", "Record")}};
   AddRecordErrors(responses, "The record does not exist (or did not yet at that time)");
+  responses["410"] = ResponseRef("Gone", "The record is archived: read the archive view");
   op["responses"] = std::move(responses);
+  return op;
+}
+
+json::object GetArchivedRecord() {
+  json::object op = GetRecord();
+  op["operationId"] = "getArchivedRecord";
+  op["summary"] = "An archived record, as an archive bundle sealed it";
+  op["description"] =
+      "The archive view of a closed record that `ledgerctl archive` sealed: the record with "
+      "\"archived\": true (asof and asof_business as for the record). Its history stays at "
+      "/history; a later event brings it back to /v1/records/{kind}/{id}.";
+  json::object& responses = op["responses"].as_object();
+  responses.erase("410");
+  responses["404"] = ResponseRef("NotFound", "The record does not exist or is not archived");
   return op;
 }
 
@@ -203,6 +218,9 @@ json::object GetAuditPack() {
   json::object responses{{"200", Json("The audit pack", "AuditPack")}};
   AddRecordErrors(responses, "The record does not exist");
   responses["500"] = ResponseRef("InternalServerError", "The stored data does not verify");
+  responses["410"] = ResponseRef("Gone",
+                                 "The log was pruned below the record's events: its archive bundle "
+                                 "proves them");
   op["responses"] = std::move(responses);
   return op;
 }
@@ -349,6 +367,7 @@ json::object HttpPaths() {
                      {"/v1/records/{kind}", Get(ListRecords())},
                      {"/v1/records/{kind}/{id}", Get(GetRecord())},
                      {"/v1/records/{kind}/{id}/history", Get(GetHistory())},
+                     {"/v1/records/{kind}/{id}/archive", Get(GetArchivedRecord())},
                      {"/v1/records/account/{id}/related", Get(GetRelated())},
                      {"/v1/records/{kind}/{id}/auditpack", Get(GetAuditPack())},
                      {"/v1/checkpoints/{partition}", Get(GetCheckpoint())},

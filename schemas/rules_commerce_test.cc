@@ -260,3 +260,26 @@ TEST_F(CommerceRulesTest, RefundsAreBoundedAndReopenTheAmountDue) {
 
 }  // namespace
 }  // namespace schemas
+
+namespace schemas {
+namespace {
+
+// The closed records an archive may seal: exactly the terminal states of the three
+// archived kinds (delivered orders were paid before they shipped).
+TEST(ClosedRecordsTest, OnlyTerminalOpportunitiesOrdersAndTicketsAreClosed) {
+  for (std::string_view stage : kOpportunityStages)
+    EXPECT_EQ(IsClosedRecord("opportunity", stage, ""), !IsOpenStage(stage)) << stage;
+  for (std::string_view status : kOrderStatuses) {
+    const bool closed = status == "delivered" || status == "cancelled" || status == "returned";
+    EXPECT_EQ(IsClosedRecord("order", "", status), closed) << status;
+  }
+  EXPECT_TRUE(IsClosedRecord("ticket", "", kTicketResolved));
+  EXPECT_TRUE(IsClosedRecord("ticket", "", kTicketClosed));
+  EXPECT_FALSE(IsClosedRecord("ticket", "", kTicketInProgress));
+  EXPECT_FALSE(IsClosedRecord("ticket", "", kTicketOpen));
+  EXPECT_FALSE(IsClosedRecord("invoice", "", "voided"));
+  EXPECT_FALSE(IsClosedRecord("account", "", "inactive"));
+}
+
+}  // namespace
+}  // namespace schemas

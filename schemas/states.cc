@@ -43,4 +43,12 @@ std::string_view OrderNextStatuses(std::string_view from) {
   return t == nullptr ? std::string_view() : t->listed;
 }
 
+bool IsClosedRecord(std::string_view kind, std::string_view stage, std::string_view status) {
+  if (kind == "opportunity") return stage == "closed_won" || stage == "closed_lost";
+  if (kind == "order")
+    return status == "delivered" || status == "cancelled" || status == "returned";
+  if (kind == "ticket") return status == kTicketResolved || status == kTicketClosed;
+  return false;
+}
+
 }  // namespace schemas

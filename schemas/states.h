@@ -33,4 +33,12 @@ inline constexpr std::string_view kTicketInProgress = "in_progress";
 inline constexpr std::string_view kTicketResolved = "resolved";
 inline constexpr std::string_view kTicketClosed = "closed";
 
+// Closed records, which an archive may seal (ledgerctl archive): an opportunity
+// closed_won or closed_lost; an order delivered (the order life cycle has it paid before
+// it ships, so a delivered order is a paid one), cancelled or returned; a ticket
+// resolved or closed. Other kinds are never closed here: accounts, contacts, contracts,
+// invoices and payments stay in the hot views. `stage` and `status` are the record's
+// index fields (IndexFieldsOf).
+bool IsClosedRecord(std::string_view kind, std::string_view stage, std::string_view status);
+
 }  // namespace schemas
