@@ -99,5 +99,6 @@ int RunViewsDigest(const std::vector<std::string>& args);
 int RunAuditPack(const std::vector<std::string>& args);
 int RunVerifyPack(const std::vector<std::string>& args);
 int RunMonitor(const std::vector<std::string>& args);
+int RunSeed(const std::vector<std::string>& args);
 
 }  // namespace ledgerctl
