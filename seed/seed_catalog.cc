@@ -52,6 +52,14 @@ std::vector<const Rep*> TeamReps(std::string_view team) {
 
 std::string TeamCurrency(std::string_view team) { return TeamReps(team).front()->currency; }
 
+std::string OtherRep(Rng& rng, std::string_view team, std::string_view current) {
+  std::vector<std::string> others;
+  for (const Rep* rep : TeamReps(team)) {
+    if (rep->id != current) others.push_back(rep->id);
+  }
+  return rng.Pick(others);
+}
+
 const std::vector<std::string>& SupportHandlers() {
   static const std::vector<std::string> handlers = {"u:wang.fang", "u:zhou.lei", "u:xu.ming",
                                                     "u:sarah.kim", "u:tom.becker"};

@@ -29,14 +29,6 @@ const std::vector<int> kSizeWeights = {5, 25, 35, 25, 10};
 // Opportunities an account of each size opens over two years: min, max.
 constexpr int kDealsBySize[][2] = {{2, 3}, {3, 5}, {4, 7}, {5, 9}, {6, 11}};
 
-std::string OtherRep(World& world, std::string_view team, std::string_view current) {
-  std::vector<std::string> others;
-  for (const Rep* rep : TeamReps(team)) {
-    if (rep->id != current) others.push_back(rep->id);
-  }
-  return world.rng.Pick(others);
-}
-
 int RegisterAccount(World& world, Story& story, AccountCtx& account, int index) {
   Rng& rng = world.rng;
   const CompanyName company = MakeCompanyName(rng, index, account.currency);
@@ -155,7 +147,7 @@ void AccountChanges(World& world, Story& story, AccountCtx& account) {
   }
   if (rng.Chance(kOwnerChangePercent)) {
     story.NextWorkTime(rng, 1, 10);
-    const std::string owner = OtherRep(world, account.team, account.owner);
+    const std::string owner = OtherRep(rng, account.team, account.owner);
     if (story.Emit("account.owner_assigned", "account/" + account.id,
                    {{"owner", owner}, {"reason", "区域调整 / territory rebalanced"}})) {
       account.owner = owner;

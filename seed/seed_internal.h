@@ -96,6 +96,8 @@ const std::vector<Rep>& Reps();
 std::vector<std::string> Teams();
 std::vector<const Rep*> TeamReps(std::string_view team);
 std::string TeamCurrency(std::string_view team);
+// Another rep of `team` than `current`, for owner reassignments.
+std::string OtherRep(Rng& rng, std::string_view team, std::string_view current);
 const std::vector<std::string>& SupportHandlers();
 
 struct Product {

@@ -59,14 +59,6 @@ Fate DecideFate(Rng& rng, int from_stage) {
   return fate;
 }
 
-std::string Owner(const std::string& current, World& world, const AccountCtx& account) {
-  std::vector<std::string> others;
-  for (const Rep* rep : TeamReps(account.team)) {
-    if (rep->id != current) others.push_back(rep->id);
-  }
-  return world.rng.Pick(others);
-}
-
 void ReviseForecast(World& world, Story& story, const std::string& subject, int64_t amount,
                     const AccountCtx& account, int stage) {
   Rng& rng = world.rng;
@@ -94,7 +86,7 @@ int WorkStages(World& world, Story& story, const AccountCtx& account, const std:
     if (rng.Chance(kForecastRevisionPercent))
       ReviseForecast(world, story, subject, amount, account, stage);
     if (rng.Chance(kOwnerChangePercent)) {
-      const std::string next = Owner(owner, world, account);
+      const std::string next = OtherRep(rng, account.team, owner);
       story.NextWorkTime(rng, 1, 5);
       if (story.Emit("opportunity.owner_assigned", subject,
                      {{"owner", next}, {"reason", "销售休假交接 / rep on leave, handed over"}})) {

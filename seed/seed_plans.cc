@@ -78,7 +78,8 @@ void RepQuarter(World& world, int64_t quarter_start, const Rep& rep, int64_t& te
                      rng.Uniform(2, 6) * kMinutesPerDay,
                  world.end);
   const int64_t commit = actual * rng.Uniform(60, 110) / 100;
-  const int64_t best = std::max(commit, actual) * rng.Uniform(110, 160) / 100;
+  // A rep who won nothing still saw some upside in the pipeline.
+  const int64_t best = std::max({commit, actual, floor / 4}) * rng.Uniform(110, 160) / 100;
   const std::string subject = "forecast/FC-" + q + "-" + RepKey(rep.id);
   if (!forecast.Emit("forecast.submitted", subject,
                      {{"owner", rep.id},
