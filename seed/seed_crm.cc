@@ -11,7 +11,7 @@ const std::vector<int> kTeamWeights = {40, 30, 18, 12};
 // Accounts register during the first part of the window, in percent of it.
 constexpr int kRegistrationWindowPercent = 50;
 constexpr int kProfileUpdatePercent = 30;
-constexpr int kOwnerChangePercent = 8;
+constexpr int kOwnerChangePercent = 12;
 constexpr int kDeactivatePercent = 10;
 constexpr int kReactivatePercent = 50;
 constexpr int kChurnDeals = 1;

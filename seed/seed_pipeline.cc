@@ -14,8 +14,8 @@ constexpr int kStageProbability[] = {10, 20, 40, 60, 80};
 // Chance, in percent, that a deal in stage i moves on (the last: that it is won).
 constexpr int kAdvancePercent[] = {80, 85, 85, 85, 72};
 constexpr int kStepBackPercent = 8;
-constexpr int kForecastRevisionPercent = 30;
-constexpr int kOwnerChangePercent = 5;
+constexpr int kForecastRevisionPercent = 15;
+constexpr int kOwnerChangePercent = 2;
 constexpr int kReopenPercent = 15;
 constexpr int kReopenedWinPercent = 50;
 constexpr int kLinesMax = 3;
