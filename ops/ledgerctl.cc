@@ -8,6 +8,7 @@
 //   ledgerctl replay   rebuild the read models into a new generation and swap it in
 //   ledgerctl views-digest  the digest of the served read models and their positions
 //   ledgerctl archive  seal closed records and old events into a bundle; verify-archive
+//   ledgerctl seed     generate the demo data set as NDJSON commands (for append)
 //
 // Exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure.
 #include <cstdio>
@@ -43,6 +44,7 @@ constexpr const char* kUsage =
     "  export    an analytics report of a ledgerd as CSV (or JSON)\n"
     "  archive   seal closed records and the events before a date into a bundle\n"
     "  verify-archive  check an archive bundle offline\n"
+    "  seed      generate a realistic demo data set as NDJSON commands (for append)\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
     "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
   if (command == "export") return ledgerctl::RunExport(args);
   if (command == "archive") return ledgerctl::RunArchive(args);
   if (command == "verify-archive") return ledgerctl::RunVerifyArchive(args);
+  if (command == "seed") return ledgerctl::RunSeed(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;
 }

@@ -100,5 +100,6 @@ int RunAuditPack(const std::vector<std::string>& args);
 int RunVerifyPack(const std::vector<std::string>& args);
 int RunMonitor(const std::vector<std::string>& args);
 int RunExport(const std::vector<std::string>& args);
+int RunSeed(const std::vector<std::string>& args);
 
 }  // namespace ledgerctl
