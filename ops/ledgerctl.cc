@@ -7,6 +7,7 @@
 //   ledgerctl feed     print the log as NDJSON feed lines
 //   ledgerctl replay   rebuild the read models into a new generation and swap it in
 //   ledgerctl views-digest  the digest of the served read models and their positions
+//   ledgerctl backup   create, list, verify and restore backup sets
 //
 // Exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure.
 #include <cstdio>
@@ -38,6 +39,7 @@ constexpr const char* kUsage =
     "  auditpack     fetch a record's audit pack from a ledgerd and check it\n"
     "  verify-pack   check an audit pack offline and print the verified history\n"
     "  monitor   check that a ledgerd's latest checkpoint extends one seen before\n"
+    "  backup    'backup create|list|verify|restore': backup sets of a data dir\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
     "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   if (command == "auditpack") return ledgerctl::RunAuditPack(args);
   if (command == "verify-pack") return ledgerctl::RunVerifyPack(args);
   if (command == "monitor") return ledgerctl::RunMonitor(args);
+  if (command == "backup") return ledgerctl::RunBackup(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;
 }

@@ -7,6 +7,7 @@
 #include "ledger/embedded_log.h"
 #include "ledger/keys.h"
 #include "ops/ledgerctl_common.h"
+#include "ops/point_in_time.h"
 #include "projections/views.h"
 #include "schemas/record_state.h"
 
@@ -64,10 +65,14 @@ int RunReplay(const std::vector<std::string>& args) {
       "P:SEQ[,P:SEQ...]: in partition P only events up to ledgerseq SEQ; other partitions "
       "to the end the log has when the replay starts");
   add("threads", po::value<unsigned>()->default_value(4), "projecting threads");
+  add("into", po::value<std::string>(),
+      "NEWDIR: leave DIR alone and make a new data dir holding a copy of the log (a RocksDB "
+      "checkpoint), the verifier keys and the views replayed (pinned at --until); serve it "
+      "with ledgerd --read-only --data NEWDIR. DIR's ledgerd must be stopped");
   Parsed parsed =
       Parse(kReplay,
             "replay --data DIR [--kafka-brokers B] [--until RFC3339 | --until-seq "
-            "P:SEQ[,P:SEQ...]]",
+            "P:SEQ[,P:SEQ...]] [--into NEWDIR]",
             "Rebuilds every read model from the log into a new generation of DIR/views,\n"
             "checking every event again (chains and signatures), then makes it the active one.\n"
             "A running ledgerd keeps answering from the old views, lets the new ones catch up\n"
@@ -77,7 +82,16 @@ int RunReplay(const std::vector<std::string>& args) {
             "Prints the digest of the new views (see views-digest).",
             options, args);
   if (parsed.done) return parsed.exit;
-  const fs::path data = parsed.vm["data"].as<std::string>();
+  fs::path data = parsed.vm["data"].as<std::string>();
+  const fs::path vkeys = parsed.vm.count("vkeys") ? fs::path(parsed.vm["vkeys"].as<std::string>())
+                                                  : VerifierKeysFile(data);
+  if (parsed.vm.count("into")) {
+    if (parsed.vm.count("kafka-brokers"))
+      return Fail(kReplay, "--into copies an embedded log, not a Kafka topic", kExitUsage);
+    const fs::path into = parsed.vm["into"].as<std::string>();
+    if (auto s = ops::CopyForPointInTime(data, into); !s.ok()) return Fail(kReplay, s);
+    data = into;  // from here on, the copy is replayed: the original is not touched
+  }
   if (parsed.vm.count("until") && parsed.vm.count("until-seq"))
     return Fail(kReplay, "give --until or --until-seq, not both", kExitUsage);
   std::optional<ledger::Micros> until;
@@ -103,9 +117,7 @@ int RunReplay(const std::vector<std::string>& args) {
     if (!opened.ok()) return Fail(kReplay, opened.status());
     log = std::move(opened).value();
   }
-  auto keys = ledger::LoadVerifierKeys(parsed.vm.count("vkeys")
-                                           ? fs::path(parsed.vm["vkeys"].as<std::string>())
-                                           : VerifierKeysFile(data));
+  auto keys = ledger::LoadVerifierKeys(vkeys);
   if (!keys.ok()) return Fail(kReplay, keys.status());
   std::vector<uint64_t> stop_at;
   if (parsed.vm.count("until-seq")) {
