@@ -215,6 +215,7 @@ Result<std::vector<BackupSet>> ListBackupSets(const fs::path& backup_dir) {
   std::vector<BackupSet> sets;
   for (uint32_t id : SetIds(backup_dir)) {
     auto set = ReadManifest(backup_dir, id);
+    if (!set.ok() && set.status().code() == ledger::Code::kNotFound) continue;  // just pruned
     if (!set.ok()) return set.status();
     sets.push_back(std::move(*set));
   }

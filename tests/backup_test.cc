@@ -316,3 +316,51 @@ TEST(Backup, APointInTimeCopyServedReadOnlyAnswersAsTheLedgerDidThen) {
 
 }  // namespace
 }  // namespace ledger_test
+
+namespace ledger_test {
+namespace {
+
+// The ids `ledgerctl backup list --json` prints, oldest first.
+std::vector<int> SetIds(const fs::path& backups) {
+  ProcessResult listed = Ledgerctl({"backup", "list", "--backup-dir", backups.string(), "--json"});
+  std::vector<int> ids;
+  if (listed.exit_code != 0) return ids;  // no set yet
+  for (const std::string& line : CompleteLines(listed.out))
+    ids.push_back(ParseObject(line, "a listed set").at("id").to_number<int>());
+  return ids;
+}
+
+TEST(Backup, ScheduledBackupsKeepTheNewestSetsAndTheSubjectKeysApart) {
+  TempDir dir;
+  const fs::path data = dir / "data", backups = dir / "backups", keys = dir / "subject-keys";
+  Ledgerd ledgerd(data,
+                  {"--backup-dir", backups.string(), "--backup-every-s", "1", "--backup-keep", "2",
+                   "--subject-keys-backup-dir", keys.string(), "--subject-keys-keep", "1"});
+  ASSERT_TRUE(ledgerd.serving());
+  AppendOne(ledgerd.port(), RegisterAccount("ACC-1"));
+  // Bounded: the schedule takes one a second; wait for the third.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::vector<int> ids;
+  while ((ids = SetIds(backups)).empty() || ids.back() < 3) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no third scheduled backup";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(ledgerd.Stop().exit_code, 0);
+  ids = SetIds(backups);
+  ASSERT_EQ(ids.size(), 2u) << "--backup-keep 2";
+  EXPECT_EQ(ids[0] + 1, ids[1]);
+  EXPECT_EQ(Ledgerctl({"backup", "verify", "--backup-dir", backups.string()}).exit_code, 0);
+  // The subject keys are in their own directory, never in a set, keeping one backup.
+  ProcessResult subject =
+      Ledgerctl({"backup", "list", "--subject-keys", "--backup-dir", keys.string()});
+  ASSERT_EQ(subject.exit_code, 0) << subject.err;
+  EXPECT_EQ(CompleteLines(subject.out).size(), 1u) << subject.out;
+  EXPECT_FALSE(fs::exists(backups / "subject-keys"));
+  ProcessResult restored = Ledgerctl({"backup", "restore", "--subject-keys", "--backup-dir",
+                                      keys.string(), "--data", (dir / "restored").string()});
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_TRUE(fs::exists(dir / "restored" / "subject-keys" / "CURRENT"));
+}
+
+}  // namespace
+}  // namespace ledger_test
