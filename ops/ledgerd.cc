@@ -193,6 +193,30 @@ int CheckModes(const Config& c) {
   return 2;
 }
 
+// With --backup-dir: ledgerd's backups on its open databases, started (its schedule),
+// and `hooks` answering /v1/admin/backups through them. Null without --backup-dir.
+std::unique_ptr<ops::BackupService> StartBackups(const Config& c, ledger::EmbeddedLog* log,
+                                                 const projections::LiveViews& views,
+                                                 const ingest::AccessLog* access,
+                                                 const ingest::SubjectKeys* subject_keys,
+                                                 ingest::AdminHooks& hooks) {
+  if (c.backup_dir.empty()) return nullptr;
+  LEDGER_ASSERT(log != nullptr);  // CheckModes: only on the embedded log
+  auto backups = std::make_unique<ops::BackupService>(
+      ops::BackupServiceOptions{.data = c.data,
+                                .backup_dir = c.backup_dir,
+                                .keep = c.backup_keep,
+                                .subject_keys_dir = c.subject_keys_backup_dir,
+                                .subject_keys_keep = c.subject_keys_keep,
+                                .every = std::chrono::seconds(c.backup_every_s)},
+      *log, views, access, subject_keys);
+  ops::BackupService* service = backups.get();
+  hooks.create_backup = [service] { return service->Create(); };
+  hooks.list_backups = [service] { return service->List(); };
+  service->Start();
+  return backups;
+}
+
 int Fail(const std::string& what, const ledger::Status& s) {
   std::cerr << "ledgerd: " << what << ": " << s.ToString() << "\n";
   return 3;
@@ -359,21 +383,9 @@ int main(int argc, char** argv) {
   auto access = ingest::AccessLog::Open(c.data / "access", *access_key, c.name + "/access");
   if (!access.ok()) return Fail("cannot open the access log", access.status());
   api.AttachAccessLog(access->get());
-  std::unique_ptr<ops::BackupService> backups;
   ingest::AdminHooks admin_hooks;
-  if (!c.backup_dir.empty()) {
-    backups = std::make_unique<ops::BackupService>(
-        ops::BackupServiceOptions{.data = c.data,
-                                  .backup_dir = c.backup_dir,
-                                  .keep = c.backup_keep,
-                                  .subject_keys_dir = c.subject_keys_backup_dir,
-                                  .subject_keys_keep = c.subject_keys_keep,
-                                  .every = std::chrono::seconds(c.backup_every_s)},
-        *embedded, **views, access->get(), subject_keys.get());
-    admin_hooks.create_backup = [&backups] { return backups->Create(); };
-    admin_hooks.list_backups = [&backups] { return backups->List(); };
-    backups->Start();
-  }
+  const std::unique_ptr<ops::BackupService> backups =
+      StartBackups(c, embedded, **views, access->get(), subject_keys.get(), admin_hooks);
   const ingest::AdminApi admin(admin_hooks);
   api.AttachAdmin(&admin);
   const ingest::ProofsApi proofs(*log, *keyring, **views, writer.get(),

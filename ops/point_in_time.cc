@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
 
 #include "ledger/embedded_log.h"
 #include "ledger/keys.h"
@@ -13,16 +14,70 @@ using ledger::Status;
 
 namespace {
 
-// The checkpoint of the log, whose every acknowledged append is in it.
+// Entries copied per write while copying a served log.
+constexpr size_t kCopyBatchEntriesMax = 4096;
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  return s.ok() ? Status::Ok() : Status::IoError(what + ": " + s.ToString());
+}
+
+// Closes a raw database and its column families.
+struct OpenDb {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  ~OpenDb() {
+    for (auto* cf : cfs) db->DestroyColumnFamilyHandle(cf);
+  }
+};
+
+// Copies every column family of the log at `log_dir`, read-only (as of opening, while
+// a ledgerd appends to it), into a new database at `target`, entry by entry: a running
+// ledgerd holds the log, and RocksDB checkpoints need a writable handle.
+Status CopyServedLog(const fs::path& log_dir, const fs::path& target) {
+  rocksdb::DBOptions options;
+  std::vector<std::string> names;
+  if (auto s = FromRocks(rocksdb::DB::ListColumnFamilies(options, log_dir.string(), &names),
+                         "cannot read " + log_dir.string());
+      !s.ok())
+    return s;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const std::string& name : names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  OpenDb source, copy;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs =
+      rocksdb::DB::OpenForReadOnly(options, log_dir.string(), cfs, &source.cfs, &raw);
+  if (!rs.ok()) return FromRocks(rs, "cannot open " + log_dir.string());
+  source.db.reset(raw);
+  options.create_if_missing = options.create_missing_column_families = true;
+  rs = rocksdb::DB::Open(options, target.string(), cfs, &copy.cfs, &raw);
+  if (!rs.ok()) return FromRocks(rs, "cannot create " + target.string());
+  copy.db.reset(raw);
+  for (size_t i = 0; i < source.cfs.size(); ++i) {
+    std::unique_ptr<rocksdb::Iterator> it(source.db->NewIterator({}, source.cfs[i]));
+    rocksdb::WriteBatch batch;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (auto s = FromRocks(batch.Put(copy.cfs[i], it->key(), it->value()), "copy"); !s.ok())
+        return s;
+      if (batch.Count() < kCopyBatchEntriesMax) continue;
+      if (auto s = FromRocks(copy.db->Write({}, &batch), "cannot write " + target.string());
+          !s.ok())
+        return s;
+      batch.Clear();
+    }
+    if (auto s = FromRocks(it->status(), "cannot read " + log_dir.string()); !s.ok()) return s;
+    if (auto s = FromRocks(copy.db->Write({}, &batch), "cannot write " + target.string()); !s.ok())
+      return s;
+  }
+  return FromRocks(copy.db->FlushWAL(/*sync=*/true), "cannot write " + target.string());
+}
+
+// A checkpoint of the log, whose every acknowledged append is in it; a copy when a
+// running ledgerd holds it.
 Status CheckpointLog(const fs::path& log_dir, const fs::path& target) {
   auto log = ledger::EmbeddedLog::Open(log_dir, {});
   if (!log.ok()) {
-    if (log.status().message().find("lock") != std::string::npos) {
-      return Status::Unavailable("a ledgerd is running on " + log_dir.parent_path().string() +
-                                 " (it holds " + log_dir.string() +
-                                 "/LOCK): stop it, or restore a backup into a new dir and "
-                                 "replay from there");
-    }
+    if (log.status().message().find("lock") != std::string::npos)
+      return CopyServedLog(log_dir, target);
     return log.status();
   }
   rocksdb::Checkpoint* raw = nullptr;

@@ -12,8 +12,8 @@
 namespace ops {
 
 // Makes `into` (which must not exist or be empty) hold a copy of `data`'s log as it is
-// now, `keys/ledger.vkeys` and `tokens.json`. The log must not be open elsewhere: a
-// running ledgerd holds it (then replay a restored backup instead).
+// now, `keys/ledger.vkeys` and `tokens.json`. While a ledgerd holds the log, it is
+// copied entry by entry from a read-only view of it (as of the call) instead.
 ledger::Status CopyForPointInTime(const std::filesystem::path& data,
                                   const std::filesystem::path& into);
 
