@@ -149,6 +149,15 @@ TEST(Backup, AnOnlineBackupUnderLoadRestoresIntoALedgerThatVerifiesAndReplaysThe
   ProcessResult verified = Ledgerctl({"backup", "verify", "--backup-dir", backups.string()});
   EXPECT_EQ(verified.exit_code, 0) << verified.err;
   EXPECT_NE(verified.out.find("set 2: ok"), std::string::npos) << verified.out;
+  // ledgerctl asks the server for one the same way, with a token that may.
+  ProcessResult by_cli =
+      Ledgerctl({"backup", "create", "--url", ledgerd.url(), "--token", ledgerd.token("ops")});
+  EXPECT_EQ(by_cli.exit_code, 0) << by_cli.err;
+  EXPECT_EQ(ParseObject(by_cli.out, "backup create").at("id").to_number<int>(), 3);
+  ProcessResult denied = Ledgerctl(
+      {"backup", "create", "--url", ledgerd.url(), "--token", ledgerd.token("compliance")});
+  EXPECT_EQ(denied.exit_code, 2);
+  EXPECT_NE(denied.err.find("answered 403"), std::string::npos) << denied.err;
   EXPECT_EQ(ledgerd.Stop().exit_code, 0);
 
   ProcessResult restore =
