@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ingest/sealing.h"
 #include "tests/http_fixtures.h"
 
 namespace ledger_test {
@@ -375,6 +376,48 @@ TEST(Backup, ScheduledBackupsKeepTheNewestSetsAndTheSubjectKeysApart) {
                                       keys.string(), "--data", (dir / "restored").string()});
   EXPECT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_TRUE(fs::exists(dir / "restored" / "subject-keys" / "CURRENT"));
+}
+
+// Restores the newest subject-key backup of `keys` into `into` and says whether it
+// holds the key of `subject`.
+bool BackedUpKeyOf(const fs::path& keys, const fs::path& into, const fs::path& data,
+                   const std::string& subject) {
+  ProcessResult restored = Ledgerctl({"backup", "restore", "--subject-keys", "--backup-dir",
+                                      keys.string(), "--data", into.string()});
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  auto master = ingest::ReadMasterKey(MasterKeyFile(data));
+  EXPECT_TRUE(master.ok()) << master.status().ToString();
+  if (!master.ok()) return false;
+  auto opened = ingest::SubjectKeys::Open(into / "subject-keys", *master);
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+  if (!opened.ok()) return false;
+  auto key = (*opened)->Get(subject);
+  EXPECT_TRUE(key.ok()) << key.status().ToString();
+  return key.ok() && key->has_value();
+}
+
+TEST(Backup, AnErasedKeyLeavesTheSubjectKeyBackupsOnceKeepNewerOnesWereTaken) {
+  TempDir dir;
+  const fs::path data = dir / "data", keys = dir / "subject-keys";
+  Ledgerd ledgerd(data, {"--backup-dir", (dir / "backups").string(), "--subject-keys-backup-dir",
+                         keys.string(), "--subject-keys-keep", "1"});
+  ASSERT_TRUE(ledgerd.serving());
+  AppendOne(ledgerd.port(), RegisterAccount("ACC-1"));
+  AppendOne(ledgerd.port(), R"({"type":"contact.registered","subject":"contact/CON-1","data":)"
+                            R"({"name":"王建国","account":"ACC-1","emails":["wang@example.cn"]}})");
+  EXPECT_TRUE(TakeBackup(ledgerd.port()).contains("subject_keys"));
+  Reply erased = Request(ledgerd.port(), http::verb::post, "/v1/subjects/CON-1/erase",
+                         R"({"reason":"PIPL request 2026-0042"})", {.role = "admin"});
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  // Until newer backups replace it, the old one still holds the erased person's key...
+  EXPECT_TRUE(BackedUpKeyOf(keys, dir / "before", data, "contact/CON-1"));
+  // ...and once --subject-keys-keep newer ones were taken, no backup does.
+  TakeBackup(ledgerd.port());
+  EXPECT_FALSE(BackedUpKeyOf(keys, dir / "after", data, "contact/CON-1"));
+  ProcessResult listed =
+      Ledgerctl({"backup", "list", "--subject-keys", "--backup-dir", keys.string()});
+  EXPECT_EQ(CompleteLines(listed.out).size(), 1u) << listed.out;
+  EXPECT_EQ(ledgerd.Stop().exit_code, 0);
 }
 
 }  // namespace
