@@ -53,6 +53,10 @@ class AccessLog {
   Response Query(const Request& request) const;
 
   const ledger::EventLog& log() const { return *log_; }
+  // Takes an incremental backup of the access log (ledger/db_backup.h) while it records.
+  ledger::Result<ledger::DbBackupInfo> BackupTo(const std::filesystem::path& backup_dir) const {
+    return log_->BackupTo(backup_dir);
+  }
 
   // The route a GET target is a recorded read of, with its subject; nullopt otherwise.
   static std::optional<AccessEntry> RecordedRead(std::string_view target);

@@ -7,6 +7,7 @@
 
 #include "ingest/access_log.h"
 #include "ingest/analytics_api.h"
+#include "ingest/admin_api.h"
 #include "ingest/proofs_api.h"
 #include "ingest/query.h"
 #include "ingest/records_api.h"
@@ -238,6 +239,19 @@ void Api::Handle(const Request& req, Respond respond) const {
                                   " s"));
     res.set(http::field::retry_after, std::to_string(wait));
     return respond(std::move(res));
+  }
+  if (read_only_ && req.method() != http::verb::get && req.method() != http::verb::head) {
+    metrics_.RecordReject(ledger::Code::kInvalidArgument);
+    Response res = Problem(req.version(), req.keep_alive(), http::status::method_not_allowed,
+                           "Read-only server",
+                           ledger::Status::Invalid("this ledgerd is read-only (--read-only): it "
+                                                   "serves a point-in-time copy and takes no "
+                                                   "writes; send them to the ledger's writer"));
+    res.set(http::field::allow, "GET, HEAD");
+    return respond(std::move(res));
+  }
+  if (admin_ != nullptr) {
+    if (auto answer = admin_->Handle(req)) return respond(std::move(*answer));
   }
   std::optional<Response> read;
   if (proofs_ != nullptr) read = proofs_->Handle(req);

@@ -36,6 +36,7 @@ class AnalyticsApi;
 class ProofsApi;
 class AccessLog;
 class SubjectKeys;
+class AdminApi;
 
 class Api {
  public:
@@ -64,6 +65,12 @@ class Api {
   void AttachTokens(const TokenDirectory* tokens) { tokens_ = tokens; }
   // Serves POST /v1/subjects/{contact id}/erase with these keys; before serving.
   void AttachSubjectKeys(const SubjectKeys* keys) { subject_keys_ = keys; }
+  // Adds the operators' routes (/v1/admin/backups); before serving.
+  void AttachAdmin(const AdminApi* admin) { admin_ = admin; }
+  // Answers every request but GET and HEAD with 405 naming why: a server of a
+  // point-in-time copy (ledgerd --read-only); before serving.
+  void ServeReadOnly() { read_only_ = true; }
+
   // Lets every request in with every right, as user:dev (ledgerd --dev-open, loopback
   // only); before serving.
   void OpenForDevelopment() { open_ = true; }
@@ -105,6 +112,8 @@ class Api {
   const AccessLog* access_ = nullptr;
   const TokenDirectory* tokens_ = nullptr;
   const SubjectKeys* subject_keys_ = nullptr;
+  const AdminApi* admin_ = nullptr;
+  bool read_only_ = false;
   bool open_ = false;
   const ledger::Keyring& keys_;
   ApiLimits limits_;

@@ -34,6 +34,8 @@ constexpr Row kMatrix[] = {
     {Resource::kProof, "proof", {A, A, A, A, A, A}},
     {Resource::kErase, "erase", {N, N, N, N, N, A}},
     {Resource::kAnalytics, "analytics", {N, A, A, N, N, N}},
+    {Resource::kBackupCreate, "backup-create", {N, N, N, N, A, A}},
+    {Resource::kBackupList, "backup-list", {N, N, A, N, A, A}},
     {Resource::kUnknown, "unknown", {A, A, A, A, A, A}},
 };
 
@@ -53,6 +55,10 @@ Resource ResourceOf(boost::beast::http::verb method, std::string_view path) {
   if (path == "/v1/events") {
     if (method == verb::post) return Resource::kAppend;
     return method == verb::get ? Resource::kFeed : Resource::kUnknown;
+  }
+  if (path == "/v1/admin/backups") {
+    if (method == verb::post) return Resource::kBackupCreate;
+    return method == verb::get ? Resource::kBackupList : Resource::kUnknown;
   }
   if (path.starts_with("/v1/subjects/"))
     return method == verb::post ? Resource::kErase : Resource::kUnknown;

@@ -11,6 +11,8 @@
 //   keys                all  all      all         all       all  all
 //   readyz, metrics     -    -        -           -         all  all
 //   erase               -    -        -           -         -    all
+//   backup-create       -    -        -           -         all  all
+//   backup-list         -    -        all         -         all  all
 //
 // "own": records the rep owns, or whose account it owns, and the product catalogue
 // (owner "u:li.wei" or "li.wei" is the token actor "user:li.wei").
@@ -45,8 +47,10 @@ enum class Resource {
   kProof,
   kErase,
   kAnalytics,
-  kUnknown,  // no such route, or a method the route does not take: its 404 or 405, which
-             // touch no data
+  kBackupCreate,  // POST /v1/admin/backups
+  kBackupList,    // GET /v1/admin/backups
+  kUnknown,       // no such route, or a method the route does not take: its 404 or 405, which
+                  // touch no data
 };
 std::string_view ResourceName(Resource resource);
 // The resource a request is for, from its method and path alone.

@@ -265,9 +265,11 @@ Response RecordsApi::Answer(const Request& req, json::object body) const {
 Response RecordsApi::Ready(const Request& req) const {
   const std::shared_ptr<const projections::Generation> g = views_.Current();
   json::array partitions;
-  bool ready = !g->pin && g->runner->Error().ok();
+  bool ready = (!g->pin || options_.read_only) && g->runner->Error().ok();
   for (const auto& p : g->runner->Progress()) {
-    ready = ready && !p.failed && p.lag <= kReadyLagEventsMax;
+    const bool reached =
+        options_.read_only ? p.finished || p.lag == 0 : p.lag <= kReadyLagEventsMax;
+    ready = ready && !p.failed && reached;
     json::object o{{"partition", p.partition}, {"applied", p.applied}, {"lag", p.lag}};
     if (p.failed) o["error"] = p.error;
     if (!p.assigned) o["assigned"] = false;  // a query node's group gave it to another member
@@ -275,6 +277,7 @@ Response RecordsApi::Ready(const Request& req) const {
   }
   json::object body{
       {"ready", ready}, {"generation", g->name}, {"partitions", std::move(partitions)}};
+  if (options_.read_only) body["read_only"] = true;
   if (g->pin) {
     boost::system::error_code ec;
     body["pinned"] = json::parse(projections::EncodePin(*g->pin), ec);

@@ -23,6 +23,9 @@ inline constexpr uint64_t kReadyLagEventsMax = 1000;
 
 struct RecordsOptions {
   std::chrono::milliseconds read_wait{5000};  // longest wait for ?after=, then 503
+  // A point-in-time copy (ledgerd --read-only): pinned views are ready once every
+  // partition reached its pin, and /readyz says "read_only": true.
+  bool read_only = false;
 };
 
 class ProofsApi;

@@ -235,6 +235,11 @@ ledger::Result<SecretKey> SubjectKeys::GetOrCreate(const std::string& subject) c
   return key;
 }
 
+ledger::Result<ledger::DbBackupInfo> SubjectKeys::BackupTo(
+    const std::filesystem::path& backup_dir) const {
+  return ledger::BackupDb(*db_, backup_dir);
+}
+
 std::optional<Erasure> SubjectKeys::Erased(const std::string& subject) const {
   std::string value;
   if (!db_->Get(rocksdb::ReadOptions(), std::string(kErasedPrefix) + subject, &value).ok())

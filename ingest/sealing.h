@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ledger/db_backup.h"
 #include "ledger/status.h"
 #include "ledger/writer.h"
 
@@ -68,6 +69,9 @@ class SubjectKeys {
   // The subject's key; nullopt when it has none (never sealed anything, or erased).
   ledger::Result<std::optional<SecretKey>> Get(const std::string& subject) const;
   std::optional<Erasure> Erased(const std::string& subject) const;
+  // Takes a backup of the keys into the BackupEngine directory `backup_dir`
+  // (ledger/db_backup.h). Kept apart from the ledger's backups: see ops/backup_set.h.
+  ledger::Result<ledger::DbBackupInfo> BackupTo(const std::filesystem::path& backup_dir) const;
   // Destroys the subject's key for good (deleted, flushed and compacted away) and
   // records the erasure. Erasing an erased subject changes nothing.
   ledger::Status Erase(const std::string& subject, const Erasure& erasure) const;

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <vector>
 
+#include "ledger/db_backup.h"
 #include "ledger/event_log.h"
 
 namespace rocksdb {
@@ -58,6 +59,14 @@ class EmbeddedLog final : public EventLog {
   Result<std::optional<StateEntry>> FloorState(StateTable table, const std::string& prefix,
                                                const std::string& key) const override;
   Status KeepState(std::span<const StateWrite> state) override;
+
+  // Takes an incremental backup of the log into the BackupEngine directory `backup_dir`
+  // (ledger/db_backup.h) while it serves: every append acknowledged before the call is
+  // in it. Not on a read-only log.
+  Result<DbBackupInfo> BackupTo(const std::filesystem::path& backup_dir) {
+    if (read_only_) return Status::Invalid("a read-only log is not backed up");
+    return BackupDb(*db_, backup_dir);
+  }
 
   // Wakes followers and refuses further appends.
   void Close();

@@ -9,6 +9,7 @@
 //   ledgerctl views-digest  the digest of the served read models and their positions
 //   ledgerctl archive  seal closed records and old events into a bundle; verify-archive
 //   ledgerctl seed     generate the demo data set as NDJSON commands (for append)
+//   ledgerctl backup   create, list, verify and restore backup sets
 //
 // Exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure.
 #include <cstdio>
@@ -45,6 +46,7 @@ constexpr const char* kUsage =
     "  archive   seal closed records and the events before a date into a bundle\n"
     "  verify-archive  check an archive bundle offline\n"
     "  seed      generate a realistic demo data set as NDJSON commands (for append)\n"
+    "  backup    'backup create|list|verify|restore': backup sets of a data dir\n"
     "\n"
     "'ledgerctl COMMAND --help' explains each command's options.\n"
     "exit codes: 0 ok, 1 verification failed, 2 usage or input error, 3 I/O or other failure\n";
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
   if (command == "archive") return ledgerctl::RunArchive(args);
   if (command == "verify-archive") return ledgerctl::RunVerifyArchive(args);
   if (command == "seed") return ledgerctl::RunSeed(args);
+  if (command == "backup") return ledgerctl::RunBackup(args);
   std::fprintf(stderr, "ledgerctl: unknown command \"%s\" (see ledgerctl --help)\n", argv[1]);
   return ledgerctl::kExitUsage;
 }

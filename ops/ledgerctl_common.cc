@@ -165,6 +165,11 @@ std::string TokenOf(const boost::program_options::variables_map& vm) {
 
 ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& route,
                                   std::chrono::milliseconds timeout) {
+  return HttpSend(endpoint, boost::beast::http::verb::get, route, timeout);
+}
+
+ledger::Result<HttpReply> HttpSend(const Endpoint& endpoint, boost::beast::http::verb verb,
+                                   const std::string& route, std::chrono::milliseconds timeout) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   boost::asio::io_context io;
@@ -178,17 +183,20 @@ ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& r
   stream.connect(resolved, ec);
   if (ec)
     return ledger::Status::Unavailable("cannot connect to " + endpoint.url + ": " + ec.message());
-  http::request<http::empty_body> req(http::verb::get, endpoint.prefix + route, 11);
+  http::request<http::empty_body> req(verb, endpoint.prefix + route, 11);
   req.set(http::field::host, endpoint.host_header);
   req.set(http::field::user_agent, "ledgerctl");
   if (!endpoint.token.empty()) req.set(http::field::authorization, "Bearer " + endpoint.token);
+  if (verb != http::verb::get) req.content_length(0);
   if (endpoint.tls) return HttpsExchange(endpoint, io, std::move(stream), req);
   http::write(stream, req, ec);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(1ull << 30);
   if (!ec) http::read(stream, buffer, parser, ec);
-  if (ec) return ledger::Status::Unavailable("GET " + where + ": " + ec.message());
+  if (ec)
+    return ledger::Status::Unavailable(std::string(http::to_string(verb)) + " " + where + ": " +
+                                       ec.message());
   const auto& res = parser.get();
   return HttpReply{res.result_int(), std::string(res[http::field::content_type]), res.body()};
 }

@@ -2,6 +2,7 @@
 // layout and error reporting. Everything here runs on the main thread.
 #pragma once
 
+#include <boost/beast/http/verb.hpp>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <filesystem>
@@ -86,6 +87,10 @@ struct HttpReply {
 // does not verify.
 ledger::Result<HttpReply> HttpGet(const Endpoint& endpoint, const std::string& route,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+// The same with another method and an empty body (POST /v1/admin/backups).
+ledger::Result<HttpReply> HttpSend(const Endpoint& endpoint, boost::beast::http::verb verb,
+                                   const std::string& route,
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 // The "detail" of a problem+json body, or the body itself.
 std::string ProblemDetail(const HttpReply& reply);
 
@@ -101,5 +106,6 @@ int RunVerifyPack(const std::vector<std::string>& args);
 int RunMonitor(const std::vector<std::string>& args);
 int RunExport(const std::vector<std::string>& args);
 int RunSeed(const std::vector<std::string>& args);
+int RunBackup(const std::vector<std::string>& args);
 
 }  // namespace ledgerctl

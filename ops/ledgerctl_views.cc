@@ -11,6 +11,7 @@
 #include "ops/ledgerctl_common.h"
 #include "ops/sales_models.h"
 #include "projections/archive_model.h"
+#include "ops/point_in_time.h"
 #include "projections/views.h"
 #include "schemas/record_state.h"
 
@@ -108,10 +109,14 @@ int RunReplay(const std::vector<std::string>& args) {
   add("archive", po::value<std::vector<std::string>>()->composing()->multitoken(),
       "bundles to read besides DIR/archives/*.bundle: each partition's events below their "
       "cuts come from the bundles (verified), the rest from the log");
+  add("into", po::value<std::string>(),
+      "NEWDIR: leave DIR alone and make a new data dir holding a copy of the log (a RocksDB "
+      "checkpoint), the verifier keys and the views replayed (pinned at --until); serve it "
+      "with ledgerd --read-only --data NEWDIR. DIR's ledgerd must be stopped");
   Parsed parsed =
       Parse(kReplay,
             "replay --data DIR [--kafka-brokers B] [--until RFC3339 | --until-seq "
-            "P:SEQ[,P:SEQ...]]",
+            "P:SEQ[,P:SEQ...]] [--into NEWDIR]",
             "Rebuilds every read model from the log into a new generation of DIR/views,\n"
             "checking every event again (chains and signatures), then makes it the active one.\n"
             "A running ledgerd keeps answering from the old views, lets the new ones catch up\n"
@@ -123,7 +128,16 @@ int RunReplay(const std::vector<std::string>& args) {
             "Prints the digest of the new views (see views-digest).",
             options, args);
   if (parsed.done) return parsed.exit;
-  const fs::path data = parsed.vm["data"].as<std::string>();
+  fs::path data = parsed.vm["data"].as<std::string>();
+  const fs::path vkeys = parsed.vm.count("vkeys") ? fs::path(parsed.vm["vkeys"].as<std::string>())
+                                                  : VerifierKeysFile(data);
+  if (parsed.vm.count("into")) {
+    if (parsed.vm.count("kafka-brokers"))
+      return Fail(kReplay, "--into copies an embedded log, not a Kafka topic", kExitUsage);
+    const fs::path into = parsed.vm["into"].as<std::string>();
+    if (auto s = ops::CopyForPointInTime(data, into); !s.ok()) return Fail(kReplay, s);
+    data = into;  // from here on, the copy is replayed: the original is not touched
+  }
   if (parsed.vm.count("until") && parsed.vm.count("until-seq"))
     return Fail(kReplay, "give --until or --until-seq, not both", kExitUsage);
   std::optional<ledger::Micros> until;
@@ -149,9 +163,7 @@ int RunReplay(const std::vector<std::string>& args) {
     if (!opened.ok()) return Fail(kReplay, opened.status());
     log = std::move(opened).value();
   }
-  auto keys = ledger::LoadVerifierKeys(parsed.vm.count("vkeys")
-                                           ? fs::path(parsed.vm["vkeys"].as<std::string>())
-                                           : VerifierKeysFile(data));
+  auto keys = ledger::LoadVerifierKeys(vkeys);
   if (!keys.ok()) return Fail(kReplay, keys.status());
   std::unique_ptr<ledger::EventLog> live;  // under `log` when archives are read
   auto archives = WithArchives(parsed.vm, data, *keys, log, live);

@@ -13,6 +13,7 @@
 
 #include "ingest/access_log.h"
 #include "ingest/analytics_api.h"
+#include "ingest/admin_api.h"
 #include "ingest/api.h"
 #include "ingest/http_server.h"
 #include "ingest/proofs_api.h"
@@ -24,6 +25,7 @@
 #include "ledger/partition.h"
 #include "ledger/writer.h"
 #include "ops/sales_models.h"
+#include "ops/backup_service.h"
 #include "projections/views.h"
 #include "schemas/iso_codes.h"
 #include "schemas/record_state.h"
@@ -61,6 +63,12 @@ struct Config {
   size_t header_bytes_max = ingest::ServerOptions{}.header_bytes_max;
   std::string tls_cert;  // both set: serve HTTPS only
   std::string tls_key;
+  bool read_only = false;  // serve a point-in-time copy: no writer, no signing key
+  std::string backup_dir;  // empty: POST /v1/admin/backups answers 503
+  unsigned backup_every_s = 0;
+  unsigned backup_keep = 0;
+  std::string subject_keys_backup_dir;
+  unsigned subject_keys_keep = 0;
 };
 
 // Whether `host` is a loopback address (or "localhost"): --dev-open serves only there.
@@ -141,6 +149,21 @@ int ParseConfig(int argc, char** argv, Config& c) {
                      "(TLS 1.2+); needs --tls-key; read at start, so a new one needs a restart")(
       "tls-key", po::value(&c.tls_key),
       "PEM private key (unencrypted) of --tls-cert's certificate");
+  opts.add_options()("read-only", po::bool_switch(&c.read_only),
+                     "serve DATA read-only (a copy made by ledgerctl replay --until --into): no "
+                     "writer and no signing key; every write is answered 405")(
+      "backup-dir", po::value(&c.backup_dir),
+      "keep backup sets here (POST /v1/admin/backups, --backup-every-s); ledgerctl backup "
+      "list|verify|restore read it")(
+      "backup-every-s", po::value(&c.backup_every_s)->default_value(0),
+      "take a backup set every this many seconds (0 = only when asked)")(
+      "backup-keep", po::value(&c.backup_keep)->default_value(0),
+      "keep the newest this many backup sets, deleting older ones (0 = all)")(
+      "subject-keys-backup-dir", po::value(&c.subject_keys_backup_dir),
+      "with each backup set, back DATA/subject-keys up here, apart from the ledger")(
+      "subject-keys-keep", po::value(&c.subject_keys_keep)->default_value(0),
+      "keep the newest this many subject-key backups (0 = all): an erased key leaves "
+      "the backups once this many newer ones exist");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -162,6 +185,46 @@ int ParseConfig(int argc, char** argv, Config& c) {
     return 0;
   }
   return -1;
+}
+
+// The combinations of --read-only, --group and the backup options that make no sense;
+// -1 when the configuration is fine.
+int CheckModes(const Config& c) {
+  const char* wrong = nullptr;
+  if (c.read_only && !c.kafka_brokers.empty())
+    wrong = "--read-only serves a copy of an embedded log (ledgerctl replay --until --into)";
+  else if (!c.backup_dir.empty() && (c.read_only || !c.kafka_brokers.empty()))
+    wrong = "--backup-dir backs up the embedded log of a writer, not a --read-only copy or Kafka";
+  else if (c.backup_dir.empty() &&
+           (c.backup_every_s > 0 || c.backup_keep > 0 || !c.subject_keys_backup_dir.empty()))
+    wrong = "--backup-every-s, --backup-keep and --subject-keys-backup-dir need --backup-dir";
+  if (wrong == nullptr) return -1;
+  std::cerr << "ledgerd: " << wrong << "\n";
+  return 2;
+}
+
+// With --backup-dir: ledgerd's backups on its open databases, started (its schedule),
+// and `hooks` answering /v1/admin/backups through them. Null without --backup-dir.
+std::unique_ptr<ops::BackupService> StartBackups(const Config& c, ledger::EmbeddedLog* log,
+                                                 const projections::LiveViews& views,
+                                                 const ingest::AccessLog* access,
+                                                 const ingest::SubjectKeys* subject_keys,
+                                                 ingest::AdminHooks& hooks) {
+  if (c.backup_dir.empty()) return nullptr;
+  LEDGER_ASSERT(log != nullptr);  // CheckModes: only on the embedded log
+  auto backups = std::make_unique<ops::BackupService>(
+      ops::BackupServiceOptions{.data = c.data,
+                                .backup_dir = c.backup_dir,
+                                .keep = c.backup_keep,
+                                .subject_keys_dir = c.subject_keys_backup_dir,
+                                .subject_keys_keep = c.subject_keys_keep,
+                                .every = std::chrono::seconds(c.backup_every_s)},
+      *log, views, access, subject_keys);
+  ops::BackupService* service = backups.get();
+  hooks.create_backup = [service] { return service->Create(); };
+  hooks.list_backups = [service] { return service->List(); };
+  service->Start();
+  return backups;
 }
 
 int Fail(const std::string& what, const ledger::Status& s) {
@@ -221,9 +284,10 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // A query node (--group) signs nothing: it only needs the verifier keys.
+  if (int rc = CheckModes(c); rc >= 0) return rc;
+  // A query node (--group) and a read-only copy sign nothing: they need the verifier keys.
   std::optional<ledger::SigningKey> key;
-  if (c.group.empty()) {
+  if (c.group.empty() && !c.read_only) {
     auto loaded = c.key_file.empty() ? ledger::LoadOrCreateKey(c.data / "keys", c.name)
                                      : ledger::LoadKeyFile(c.key_file);
     if (!loaded.ok()) return Fail("cannot load the signing key", loaded.status());
@@ -244,7 +308,8 @@ int main(int argc, char** argv) {
   ledger::EmbeddedLog* embedded = nullptr;
   std::string where;
   if (c.kafka_brokers.empty()) {
-    auto opened = ledger::EmbeddedLog::Open(c.data / "log", {.partitions = c.partitions});
+    auto opened = ledger::EmbeddedLog::Open(c.data / "log",
+                                            {.partitions = c.partitions, .read_only = c.read_only});
     if (!opened.ok()) return Fail("cannot open the event log", opened.status());
     embedded = opened->get();
     log = std::move(opened).value();
@@ -274,14 +339,14 @@ int main(int argc, char** argv) {
   // The data subjects' keys live with the writer; a query node has none, and its
   // answers show personal fields as withheld.
   std::unique_ptr<ingest::SubjectKeys> subject_keys;
-  if (master && c.group.empty()) {
+  if (master && c.group.empty() && (!c.read_only || fs::exists(c.data / "subject-keys"))) {
     auto opened = ingest::SubjectKeys::Open(c.data / "subject-keys", *master);
     if (!opened.ok()) return Fail("cannot open the subject keys", opened.status());
     subject_keys = std::move(opened).value();
   }
   const ingest::PersonalDataSealer sealer(subject_keys.get());
   std::unique_ptr<ledger::Writer> writer;
-  if (c.group.empty()) {
+  if (c.group.empty() && !c.read_only) {
     auto opened = ledger::Writer::Open(
         *log, *key, decider, ledger::SystemClock::Instance(),
         {.source = c.name,
@@ -290,7 +355,7 @@ int main(int argc, char** argv) {
          .sealer = &sealer});
     if (!opened.ok()) return Fail("cannot start the writer", opened.status());
     writer = std::move(opened).value();
-  } else {
+  } else if (!c.group.empty()) {
     views_options.runner.group = projections::GroupOptions{
         .brokers = c.kafka_brokers, .topic = c.kafka_topic, .group = c.group};
     for (const std::string& setting : c.kafka_config)
@@ -303,7 +368,8 @@ int main(int argc, char** argv) {
   auto views =
       projections::LiveViews::Open(c.data / "views", *log, *keyring, models, views_options);
   if (!views.ok()) return Fail("cannot open the read models", views.status());
-  ingest::RecordsApi records(**views, {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
+  ingest::RecordsApi records(
+      **views, {.read_wait = std::chrono::milliseconds(c.read_wait_ms), .read_only = c.read_only});
   ingest::Api api(writer.get(), *log, *keyring,
                   {.body_bytes_max = c.body_bytes_max,
                    .token_rate_per_s = c.rate,
@@ -313,6 +379,7 @@ int main(int argc, char** argv) {
                                            .facts_max = c.analytics_facts_max,
                                            .read_wait = std::chrono::milliseconds(c.read_wait_ms)});
   api.AttachAnalytics(&analytics);
+  if (c.read_only) api.ServeReadOnly();
   ingest::TokenDirectory tokens(c.tokens.empty() ? ingest::TokenFile(c.data) : fs::path(c.tokens));
   if (auto s = tokens.Load(); !s.ok()) return Fail("cannot read the tokens", s);
   api.AttachTokens(&tokens);
@@ -334,6 +401,11 @@ int main(int argc, char** argv) {
   auto access = ingest::AccessLog::Open(c.data / "access", *access_key, c.name + "/access");
   if (!access.ok()) return Fail("cannot open the access log", access.status());
   api.AttachAccessLog(access->get());
+  ingest::AdminHooks admin_hooks;
+  const std::unique_ptr<ops::BackupService> backups =
+      StartBackups(c, embedded, **views, access->get(), subject_keys.get(), admin_hooks);
+  const ingest::AdminApi admin(admin_hooks);
+  api.AttachAdmin(&admin);
   const ingest::ProofsApi proofs(*log, *keyring, **views, writer.get(),
                                  {.read_wait = std::chrono::milliseconds(c.read_wait_ms)});
   api.AttachProofs(&proofs);
@@ -352,7 +424,9 @@ int main(int argc, char** argv) {
   std::printf("ledgerd: serving %s://%s:%u (data %s, %s, %u partitions, key %s)\n",
               server_options.tls() ? "https" : "http", server_options.host.c_str(),
               (*server)->port(), c.data.c_str(), where.c_str(), log->partitions(),
-              key ? key->public_key().VerifierKey().c_str() : "none: query node");
+              key           ? key->public_key().VerifierKey().c_str()
+              : c.read_only ? "none: read-only"
+                            : "none: query node");
   if (writer && writer->caught_up_events() > 0) {
     std::printf("ledgerd: folded %llu events into the writer state that it lagged behind\n",
                 static_cast<unsigned long long>(writer->caught_up_events()));
@@ -362,9 +436,10 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal);
   std::printf("ledgerd: %s received; finishing in-flight appends\n",
               signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  if (writer) writer->Close();  // answers everything queued (after it is durable)
-  (*access)->Close();           // and every read waiting for its access-log entry
-  (*server)->Stop();            // sends those answers, then closes connections
+  if (backups) backups->Stop();  // waits for a scheduled backup in progress
+  if (writer) writer->Close();   // answers everything queued (after it is durable)
+  (*access)->Close();            // and every read waiting for its access-log entry
+  (*server)->Stop();             // sends those answers, then closes connections
   (*views)->Stop();
   if (embedded != nullptr) embedded->Close();
   std::printf("ledgerd: stopped\n");

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/db_backup.h"
 #include "ledger/status.h"
 #include "projections/encoding.h"
 
@@ -72,6 +73,12 @@ class ViewStore {
   // The meta key "pin" is left out, so views pinned by a replay at the positions live
   // views reached digest the same as those live views.
   ledger::Result<std::string> Digest() const;
+
+  // Takes an incremental backup of the views into the BackupEngine directory
+  // `backup_dir` (ledger/db_backup.h) while a runner writes them.
+  ledger::Result<ledger::DbBackupInfo> BackupTo(const std::filesystem::path& backup_dir) const {
+    return ledger::BackupDb(*db_, backup_dir);
+  }
 
   // SST files plus memtables of every family (for /metrics).
   uint64_t ApproximateBytes() const;

@@ -314,7 +314,41 @@ void AddOperationSchemas(json::object& out) {
                          "not pinned")},
        {"generation", String("The generation of views served")},
        {"partitions", ArrayOf("PartitionProgress", "One per partition")},
-       {"pinned", std::move(pinned)}});
+       {"pinned", std::move(pinned)},
+       {"read_only", Boolean("Present and true on a read-only point-in-time copy (ledgerd "
+                             "--read-only): ready once every partition reached its pin")}});
+  out["BackupDb"] =
+      Object("One database's backup in a set (RocksDB BackupEngine)",
+             {"name", "id", "bytes", "new_bytes", "files"},
+             {{"name", String("views, log or access")},
+              {"id", Integer("The backup's id in B/<name>")},
+              {"timestamp", Integer("When it was taken, Unix seconds")},
+              {"bytes", Integer("Every file the backup is made of")},
+              {"new_bytes", Integer("Of those, the files it added (the rest are shared with "
+                                    "earlier backups)")},
+              {"files", Integer("Files")}});
+  out["BackupFile"] = Object("A small file copied into the set", {"path", "sha256", "bytes"},
+                             {{"path", String("Relative to the data dir: keys/ledger.vkeys, ...")},
+                              {"sha256", RefTo("Hash")},
+                              {"bytes", Integer("Size")}});
+  out["BackupSet"] =
+      Object("A backup set: the views, the log and the access log, and the keys and tokens files",
+             {"id", "created", "dbs", "files"},
+             {{"format", Integer("The manifest's format (1)")},
+              {"id", Integer("The set's id (ledgerctl backup restore --id)")},
+              {"created", Time("When it was taken")},
+              {"views_generation", String("The generation of views backed up")},
+              {"dbs", ArrayOf("BackupDb", "In the order taken: views, log, access")},
+              {"files", ArrayOf("BackupFile", "The copied files")},
+              {"subject_keys", Object("The separate backup of the subject keys, when ledgerd has "
+                                      "--subject-keys-backup-dir",
+                                      {},
+                                      {{"id", Integer("Its id")},
+                                       {"bytes", Integer("Its size")},
+                                       {"new_bytes", Integer("Bytes it added")},
+                                       {"files", Integer("Files")}})}});
+  out["BackupList"] = Object("The backup sets, oldest first", {"backups"},
+                             {{"backups", ArrayOf("BackupSet", "One per set")}});
   out["Health"] = Object("The process serves", {"status"}, {{"status", {{"const", "ok"}}}});
 }
 
@@ -357,6 +391,8 @@ json::object HttpResponses() {
                                         "the rep's own (the manager's team's); the refusal is "
                                         "recorded in the access log")},
           {"TooManyRequests", std::move(too_many)},
+          {"MethodNotAllowed",
+           ProblemResponse("A read-only point-in-time copy (ledgerd --read-only) takes no writes")},
           {"BadRequest", ProblemResponse("The request is malformed; every violation is listed")},
           {"NotFound", ProblemResponse("A record the request refers to does not exist")},
           {"Gone", ProblemResponse("The record is archived: its detail names the archive view "

@@ -69,6 +69,7 @@ json::object AppendEvents() {
       {"400",
        ResponseRef("BadRequest", "Malformed JSON, unknown or missing fields, schema violations")},
       {"404", ResponseRef("NotFound")},
+      {"405", ResponseRef("MethodNotAllowed")},
       {"409", ResponseRef("Conflict")},
       {"413", ResponseRef("ContentTooLarge")},
       {"415", ResponseRef("UnsupportedMediaType")},
@@ -336,6 +337,25 @@ json::object EraseSubject() {
   return op;
 }
 
+json::object Backups() {
+  json::object create = Operation(
+      "createBackup", "operations", "Take a backup set now (admin, ops)",
+      "Backs up the views' active generation, then the embedded log and the access log, on "
+      "the server's open databases (RocksDB BackupEngine, incremental: files already in the "
+      "backup directory are shared), and copies the keys and tokens files with their SHA-256, "
+      "into ledgerd's --backup-dir. Answers once the set is complete; every append "
+      "acknowledged before the request is in it.");
+  create["responses"] = {{"201", Json("The set taken", "BackupSet")},
+                         {"503", ResponseRef("ServiceUnavailable", "ledgerd has no --backup-dir")},
+                         {"500", ResponseRef("InternalServerError", "The backup failed")}};
+  json::object list =
+      Operation("listBackups", "operations", "The backup sets (compliance, admin, ops)",
+                "The sets in ledgerd's --backup-dir, oldest first");
+  list["responses"] = {{"200", Json("The sets", "BackupList")},
+                       {"503", ResponseRef("ServiceUnavailable", "ledgerd has no --backup-dir")}};
+  return {{"post", std::move(create)}, {"get", std::move(list)}};
+}
+
 json::object Get(json::object operation) { return {{"get", std::move(operation)}}; }
 
 json::object Operations() {
@@ -374,7 +394,8 @@ json::object HttpPaths() {
                      {"/v1/proofs/inclusion", Get(GetInclusion())},
                      {"/v1/proofs/consistency", Get(GetConsistency())},
                      {"/v1/access", Get(GetAccess())},
-                     {"/v1/subjects/{id}/erase", {{"post", EraseSubject()}}}};
+                     {"/v1/subjects/{id}/erase", {{"post", EraseSubject()}}},
+                     {"/v1/admin/backups", Backups()}};
   for (auto& [path, item] : Operations()) paths[path] = item;
   for (auto& [path, item] : AnalyticsPaths()) paths[path] = item;
   // Every route but /healthz needs a bearer token; what a role may do is docs/API.md's
