@@ -34,6 +34,7 @@ std::vector<std::string> GenerateCommands(const SeedOptions& options) {
   world.end = internal::AddMonths(world.start, options.months);
   internal::ListProducts(world);
   internal::PublishRates(world);
+  internal::FormTeams(world);
   for (int i = 0; i < options.accounts; ++i) internal::AccountStory(world, i);
   internal::PlanTargetsAndForecasts(world);
   // Stable: a story's events keep their order at equal times.

@@ -18,6 +18,7 @@ constexpr int kGatewayV2ListedMonth = 4;
 constexpr int kGatewayV1DiscontinuedMonth = 5;
 constexpr int kSeatPriceChangeMonth = 3;
 constexpr int kMaintenancePriceChangeMonth = 12;
+constexpr int kTeamMoveMonth = 12;
 
 const char* kLicence = "软件许可 Software licence";
 const char* kSubscription = "软件订阅 Subscription";
@@ -131,6 +132,32 @@ std::vector<int64_t> RateDays(const World& world) {
     }
   }
   return days;
+}
+
+void FormTeams(World& world) {
+  const std::map<std::string, std::pair<std::string, std::string>> kTeams = {
+      {"team:east-china", {"华东区销售 / East China sales", "u:zhou.min"}},
+      {"team:north-china", {"华北区销售 / North China sales", "u:gao.yan"}},
+      {"team:us", {"US sales", "u:david.clark"}},
+      {"team:europe", {"Europe sales", "u:julia.meyer"}}};
+  Story story(world.events, world.start + 8 * kMinutesPerHour, world.end);
+  for (const std::string& team : Teams()) {
+    const std::string subject = "team/" + team.substr(std::string_view("team:").size());
+    const auto& [name, manager] = kTeams.at(team);
+    story.Emit("team.formed", subject, {{"name", name}, {"manager", manager}});
+    for (const Rep* rep : TeamReps(team)) {
+      story.Advance(1);
+      story.Emit("team.member_added", subject, {{"user", rep->id}});
+    }
+  }
+  // Halfway through, a rep moves from East China to North China: team targets count
+  // her deals for the team she was in when each one happened.
+  Story move(world.events, AddMonths(world.start, kTeamMoveMonth) + 9 * kMinutesPerHour, world.end);
+  move.Emit("team.member_removed", "team/east-china",
+            {{"user", "u:zhao.lei"}, {"reason", "调往华北区 / moved to North China"}});
+  move.Advance(1);
+  move.Emit("team.member_added", "team/north-china",
+            {{"user", "u:zhao.lei"}, {"reason", "从华东区调入 / joined from East China"}});
 }
 
 void PublishRates(World& world) {

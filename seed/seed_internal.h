@@ -143,6 +143,7 @@ std::string Sequenced(std::string_view prefix, int year, int n, int width);  // 
 // Story parts, one per file area.
 void ListProducts(World& world);             // seed_catalog.cc
 void PublishRates(World& world);             // seed_catalog.cc
+void FormTeams(World& world);                // seed_catalog.cc
 void PlanTargetsAndForecasts(World& world);  // seed_plans.cc (after the accounts)
 void AccountStory(World& world, int index);  // seed_crm.cc
 
