@@ -183,6 +183,40 @@ TEST(AnalyticsReferenceTest, SameReportNamesTheFirstDifference) {
   EXPECT_NE(std::string(result.message()).find("/rows/0/n"), std::string::npos);
 }
 
+// The reference over the whole generated data set, every report and window: it runs,
+// its totals add up, and the currency without a rate is reported unconverted.
+TEST(AnalyticsReferenceTest, FoldsTheGeneratedDataSetConsistently) {
+  std::vector<std::string> lines = Lines(SourceFile("schemas/examples/lifecycle.ndjson"));
+  for (std::string& line : analytics_data::GenerateCommands()) lines.push_back(std::move(line));
+  const std::vector<RefFact> facts =
+      analytics_ref::DropRetracted(analytics_ref::FactsFromNdjson(lines, 0));
+  for (const std::string currency : {"CNY", "USD"}) {
+    for (const std::string& report : kReports) {
+      RefParams params = Params("2025-01-01", "2026-01-01", currency);
+      if (report == "targets") params.period = "2025-Q3";
+      const json::object answer = analytics_ref::Report(report, facts, params);
+      EXPECT_FALSE(answer.empty()) << report;
+      // ANALYTICS_REF_DUMP=1 prints the reference's reports, for reconciling with the engine.
+      if (std::getenv("ANALYTICS_REF_DUMP")) std::printf("%s\n", json::serialize(answer).c_str());
+    }
+    const json::object pipeline =
+        analytics_ref::Pipeline(facts, Params({}, "2025-06-01", currency));
+    int64_t count = 0;
+    for (const json::value& stage : pipeline.at("stages").as_array())
+      count += stage.at("count").as_int64();
+    EXPECT_EQ(pipeline.at("total").at("count").as_int64(), count);
+    EXPECT_GT(count, 3);
+    EXPECT_EQ(pipeline.at("unconverted").at(0).at("currency"), currency == "CNY" ? "GBP" : "EUR");
+    const json::object wins = analytics_ref::WinLoss(facts, Params({}, {}, currency));
+    int64_t won = 0;
+    for (const json::value& group : wins.at("groups").as_array()) won += group.at("won").as_int64();
+    EXPECT_EQ(wins.at("total").at("won").as_int64(), won);
+    EXPECT_GT(won, 10);
+  }
+  std::vector<RefFact> without_retractions = analytics_ref::FactsFromNdjson(lines, 0);
+  EXPECT_EQ(without_retractions.size() - facts.size(), 12u);  // 6 retractions and 6 retracted
+}
+
 // --- against the server -------------------------------------------------------------
 
 std::string Encode(const std::string& text) {
@@ -252,7 +286,7 @@ std::string Query(const RefParams& params, const std::string& report) {
   if (params.from) query += "&from=" + Encode(*params.from);
   if (params.to) query += "&to=" + Encode(*params.to);
   if (params.asof) query += "&asof=" + Encode(*params.asof);
-  if (report == "targets") query += "&period=" + params.period;
+  if (report == "targets" || params.period != "quarter") query += "&period=" + params.period;
   if (!params.by.empty()) query += "&by=" + params.by;
   return query;
 }
