@@ -39,6 +39,11 @@
 //      repeated as given (a date stays "YYYY-MM-DD").
 //  A15. win-loss by category: a product with no product.listed fact counts as
 //      "(none)"; total counts each deal once.
+//  A17. customers: avg_satisfaction averages the latest score (before `to`) of every
+//      ticket of the account, whenever opened; open_tickets counts tickets opened before
+//      `to`; recency_days counts from `to` itself (the window's exclusive end).
+//  A18. Every report repeats "period" (the grouping, default quarter) even when it does
+//      not group by period; funnel and service carry no "unconverted".
 //  A16. Activities without an outcome cannot occur (outcome is required), a completed
 //      activity with a rescheduled start still happens at its completed fact.
 #include "tests/analytics_reference.h"
