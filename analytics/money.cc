@@ -69,7 +69,7 @@ std::optional<int64_t> Converter::Convert(const Amount& amount, Micros at, const
     if (source != nullptr && !missing_sources_.insert({source, part}).second) return std::nullopt;
     Missing& m = missing_[amount.currency];
     m.minor += amount.minor;
-    m.facts += 1;
+    if (source == nullptr || missing_facts_.insert(source).second) m.facts += 1;
     return std::nullopt;
   }
   __int128 n = amount.minor;

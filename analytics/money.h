@@ -30,8 +30,9 @@ class Converter {
   Converter(const Book& book, std::string currency);
 
   // `amount` at business time `at` (kTimeMax: the latest rate) in the reporting
-  // currency; nullopt when no rate is in force (then noted as unconverted, once per
-  // `source` and `part` when a report converts the same amount more than once).
+  // currency; nullopt when no rate is in force (then noted as unconverted: its amount
+  // once per `source` and `part`, when a report converts the same amount more than once,
+  // and one fact per `source`, e.g. an order of several lines).
   std::optional<int64_t> Convert(const Amount& amount, Micros at, const void* source = nullptr,
                                  int part = 0);
 
@@ -60,6 +61,7 @@ class Converter {
   std::map<std::pair<std::string, std::string>, std::vector<Rate>> rates_;
   std::map<std::string, Missing> missing_;
   std::set<std::pair<const void*, int>> missing_sources_;
+  std::set<const void*> missing_facts_;
 };
 
 // A sum of converted amounts.

@@ -3,9 +3,8 @@
 //
 // Where the spec leaves a choice, this reference takes the most literal reading; the
 // integrator reconciles spec and engine with this list:
-//  A1. targets: the example repeats the member "target" (the id, then the value).
-//      JSON parsers keep the last one, so a target row here has "target" = its value
-//      (money or count) and no id member; rows are still sorted by id.
+//  A1. targets: a row names the target's id "target" and its latest value "value"
+//      (the spec's example first repeated "target"; it was corrected).
 //  A2. Ratios are not rounded (the example's 0.2649 looks rounded to 4 places).
 //  A3. "Snapshot amounts convert at `to`": rates with effective_at <= to (inclusive, as
 //      "at or before the business time"). "The latest rate": the greatest effective_at

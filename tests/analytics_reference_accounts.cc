@@ -187,8 +187,8 @@ json::object TargetRow(const Stream& stream, const PeriodFacts& in, const RefPar
                    {"owner_type", Str(set, "owner_type")},
                    {"owner", Str(set, "owner")},
                    {"metric", metric}};
-  // A1: the spec's example repeats "target"; the value (the last one) is what JSON keeps.
-  row["target"] = money ? MoneyOrNull(target, params.currency) : json::value(*target);
+  // A1: the spec names the target's id "target" and its latest value "value".
+  row["value"] = money ? MoneyOrNull(target, params.currency) : json::value(*target);
   row["actual"] = money ? MoneyOrNull(actual, params.currency)
                         : (actual ? json::value(*actual) : json::value(nullptr));
   row["attainment"] = AttainmentOrNull(actual, target);

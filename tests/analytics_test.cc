@@ -139,7 +139,7 @@ TEST(AnalyticsReferenceTest, TargetsOfTheStoryFollowRetractions) {
   json::object report = analytics_ref::Targets(StoryFacts(), params);
   const json::array& targets = report.at("targets").as_array();
   ASSERT_EQ(targets.size(), 2u);
-  EXPECT_EQ(targets[0].at("target").at("amount"), 350000000);
+  EXPECT_EQ(targets[0].at("value").at("amount"), 350000000);
   EXPECT_EQ(targets[0].at("actual").at("amount"), 92700000);
   EXPECT_DOUBLE_EQ(targets[0].at("attainment").as_double(), 92700000.0 / 350000000.0);
   EXPECT_EQ(targets[1].at("actual"), 1);  // deals won by zhang.wei
@@ -152,7 +152,7 @@ TEST(AnalyticsReferenceTest, TargetsOfTheStoryFollowRetractions) {
   retraction.data = {{"event", "lifecycle-029"}, {"reason", "typo"}};
   facts.push_back(retraction);
   report = analytics_ref::Targets(analytics_ref::DropRetracted(facts), params);
-  EXPECT_EQ(report.at("targets").at(0).at("target").at("amount"), 300000000);
+  EXPECT_EQ(report.at("targets").at(0).at("value").at("amount"), 300000000);
 }
 
 TEST(AnalyticsReferenceTest, ProductsAndCustomersOfTheStory) {
