@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ledger/time.h"
+#include "seed/seed.h"
 #include "tests/analytics_data.h"
 #include "tests/analytics_reference.h"
 #include "tests/http_fixtures.h"
@@ -460,6 +461,75 @@ TEST_F(AnalyticsServerTest, CsvIsTheMainTable) {
       else
         EXPECT_EQ(first[i], json::serialize(value));
     }
+  }
+}
+
+// The same comparison over the demo data set (`ledgerctl seed`): eleven reps in four
+// teams (one moving between two), two years of deals, orders and tickets in CNY, USD and
+// EUR with rates published twice a month.
+class AnalyticsSeedTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir;
+    server_ = new Ledgerd(*tmp_ / "data");
+    ASSERT_TRUE(server_->serving());
+    const std::vector<std::string> lines =
+        seed::GenerateCommands({.seed = 7, .accounts = 40, .start_date = "2025-01-01"});
+    const size_t half = lines.size() / 2;
+    const std::vector<std::string> first(lines.begin(), lines.begin() + half);
+    const std::vector<std::string> second(lines.begin() + half, lines.end());
+    batches_ = new std::vector<Batch>(2);
+    PostCommands(server_->port(), first);
+    (*batches_)[0].facts = analytics_ref::FactsFromNdjson(first, 0);
+    (*batches_)[0].asof = Now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    PostCommands(server_->port(), second);
+    (*batches_)[1].facts = analytics_ref::FactsFromNdjson(second, static_cast<int64_t>(half));
+    WaitCaughtUp(server_->port());
+  }
+  static void TearDownTestSuite() {
+    delete batches_;
+    delete server_;
+    delete tmp_;
+  }
+
+  static TempDir* tmp_;
+  static Ledgerd* server_;
+  static std::vector<Batch>* batches_;
+};
+TempDir* AnalyticsSeedTest::tmp_ = nullptr;
+Ledgerd* AnalyticsSeedTest::server_ = nullptr;
+std::vector<Batch>* AnalyticsSeedTest::batches_ = nullptr;
+
+TEST_F(AnalyticsSeedTest, EveryReportOfTheDemoDataMatchesTheReference) {
+  size_t commands = (*batches_)[0].facts.size() + (*batches_)[1].facts.size();
+  ASSERT_EQ(TotalEvents(server_->port()), commands);
+  const std::vector<WindowCase> windows = {
+      {{}, {}}, {"2025-04-01", "2025-07-01"}, {"2026-01-01", "2027-01-01"}};
+  for (size_t asof = 0; asof <= 1; ++asof) {
+    const std::vector<RefFact> facts = VisibleAt(*batches_, asof);
+    for (const WindowCase& window : windows) {
+      for (const std::string currency : {"CNY", "USD", "EUR"}) {
+        for (const std::string& report : kReports) {
+          RefParams params = Params(window.from, window.to, currency);
+          if (asof == 0) params.asof = (*batches_)[0].asof;
+          if (report == "targets") params.period = asof ? "2025-Q4" : "2026-Q2";
+          CheckReport(server_->port(), report, facts, params);
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  }
+  const std::vector<RefFact> all = VisibleAt(*batches_, 1);
+  for (const std::string by : {"owner", "source", "category", "period"}) {
+    RefParams params = Params(std::nullopt, std::nullopt, "CNY");
+    params.by = by;
+    CheckReport(server_->port(), "win-loss", all, params);
+  }
+  for (const std::string by : {"product", "handler"}) {
+    RefParams params = Params("2025-07-01", "2026-07-01", "USD");
+    params.by = by;
+    CheckReport(server_->port(), "service", all, params);
   }
 }
 
