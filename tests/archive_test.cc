@@ -35,13 +35,30 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// Every analytics report of the ledger (the window bounded, so the answers do not
+// depend on when they are asked).
+std::string AnalyticsAnswers(uint16_t port) {
+  std::string out;
+  for (const char* report : {"pipeline?", "funnel?", "win-loss?", "activities?", "products?",
+                             "customers?", "service?", "targets?period=2025-Q2&"}) {
+    const std::string target = "/v1/analytics/" + std::string(report) + "to=2026-01-01";
+    Reply reply = Request(port, http::verb::get, target, "", RequestOptions{.role = "manager"});
+    EXPECT_EQ(reply.status, 200) << target << ": " << reply.body;
+    out += reply.body + "\n";
+  }
+  return out;
+}
+
 // A story ledger, stopped, archived before kBefore with --prune; returns the bundle.
-fs::path ArchivedStory(const fs::path& data, ProcessResult* archive = nullptr) {
+// `analytics`: the analytics answers before the archive.
+fs::path ArchivedStory(const fs::path& data, ProcessResult* archive = nullptr,
+                       std::string* analytics = nullptr) {
   {
     Ledgerd server(data);
     EXPECT_TRUE(server.serving());
     AppendStory(server.port());
     WaitCaughtUp(server.port());
+    if (analytics != nullptr) *analytics = AnalyticsAnswers(server.port());
     EXPECT_TRUE(Contains(Listed(server.port(), "ticket"), kClosedTicket));
     EXPECT_EQ(server.Stop().exit_code, 0);
   }
@@ -57,7 +74,8 @@ TEST(Archive, ClosedRecordsLeaveTheHotViewsButTheirHistoryAndArchiveViewAnswer) 
   TempDir dir;
   const fs::path data = dir / "data";
   ProcessResult archived;
-  const fs::path bundle = ArchivedStory(data, &archived);
+  std::string analytics;
+  const fs::path bundle = ArchivedStory(data, &archived, &analytics);
   EXPECT_NE(Field(archived, "records"), "0") << archived.out;
   EXPECT_NE(Field(archived, "pruned"), "") << archived.out;
 
@@ -87,6 +105,8 @@ TEST(Archive, ClosedRecordsLeaveTheHotViewsButTheirHistoryAndArchiveViewAnswer) 
   EXPECT_FALSE(Contains(Listed(server.port(), "ticket"), kClosedTicket));
   EXPECT_FALSE(Contains(Listed(server.port(), "opportunity"), kWonDeal));
   EXPECT_TRUE(Contains(Listed(server.port(), "opportunity"), kReopenedDeal));
+  // Archived records still count in analytics: they are facts, not hot records.
+  EXPECT_EQ(AnalyticsAnswers(server.port()), analytics);
   Get(server.port(), "/v1/records/" + kReopenedDeal);
   Get(server.port(), "/v1/records/" + kReopenedDeal + "/archive", 404);
 
@@ -102,7 +122,8 @@ TEST(Archive, ClosedRecordsLeaveTheHotViewsButTheirHistoryAndArchiveViewAnswer) 
 TEST(Archive, APrunedLogReplaysFromItsBundleToTheSameViews) {
   TempDir dir;
   const fs::path data = dir / "data";
-  const fs::path bundle = ArchivedStory(data);
+  std::string analytics;
+  const fs::path bundle = ArchivedStory(data, nullptr, &analytics);
   const std::string live = ViewsDigestOf(data);
   // The log alone no longer verifies from ledgerseq 0: its prefix lives in the bundle.
   ProcessResult verify = Ledgerctl({"verify", "--data", data.string()});
@@ -120,6 +141,11 @@ TEST(Archive, APrunedLogReplaysFromItsBundleToTheSameViews) {
   ProcessResult with = Ledgerctl({"replay", "--data", data.string(), "--archive", moved.string()});
   ASSERT_EQ(with.exit_code, 0) << with.err;
   EXPECT_EQ(Field(with, "digest"), live);
+  // Rebuilt from the bundle and the pruned log, analytics answer as before the archive.
+  Ledgerd server(data);
+  ASSERT_TRUE(server.serving());
+  WaitCaughtUp(server.port());
+  EXPECT_EQ(AnalyticsAnswers(server.port()), analytics);
 }
 
 TEST(Archive, VerifyArchiveChecksABundleOfflineAndNamesTheDamage) {
