@@ -61,9 +61,10 @@ std::optional<int64_t> Converter::Convert(const Amount& amount, Micros at, const
   // Direct or inverse, whichever took effect later; a tie: direct, then the later recorded.
   const Rate* direct = InForce(amount.currency, currency_, at);
   const Rate* inverse = InForce(currency_, amount.currency, at);
-  bool use_direct = direct != nullptr && (inverse == nullptr ||
-                                          std::tuple(direct->effective_at, 1, direct->recorded) >
-                                              std::tuple(inverse->effective_at, 0, inverse->recorded));
+  bool use_direct =
+      direct != nullptr &&
+      (inverse == nullptr || std::tuple(direct->effective_at, 1, direct->recorded) >
+                                 std::tuple(inverse->effective_at, 0, inverse->recorded));
   const Rate* best = use_direct ? direct : inverse;
   if (best == nullptr) {
     if (source != nullptr && !missing_sources_.insert({source, part}).second) return std::nullopt;

@@ -6,8 +6,8 @@
 #include <optional>
 
 #include "ingest/access_log.h"
-#include "ingest/analytics_api.h"
 #include "ingest/admin_api.h"
+#include "ingest/analytics_api.h"
 #include "ingest/proofs_api.h"
 #include "ingest/query.h"
 #include "ingest/records_api.h"

@@ -9,9 +9,9 @@
 #include "ledger/keys.h"
 #include "ops/ledgerctl_archive.h"
 #include "ops/ledgerctl_common.h"
+#include "ops/point_in_time.h"
 #include "ops/sales_models.h"
 #include "projections/archive_model.h"
-#include "ops/point_in_time.h"
 #include "projections/views.h"
 #include "schemas/record_state.h"
 

@@ -12,8 +12,8 @@
 #include <optional>
 
 #include "ingest/access_log.h"
-#include "ingest/analytics_api.h"
 #include "ingest/admin_api.h"
+#include "ingest/analytics_api.h"
 #include "ingest/api.h"
 #include "ingest/http_server.h"
 #include "ingest/proofs_api.h"
@@ -24,8 +24,8 @@
 #include "ledger/kafka_log.h"
 #include "ledger/partition.h"
 #include "ledger/writer.h"
-#include "ops/sales_models.h"
 #include "ops/backup_service.h"
+#include "ops/sales_models.h"
 #include "projections/views.h"
 #include "schemas/iso_codes.h"
 #include "schemas/record_state.h"

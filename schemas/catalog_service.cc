@@ -90,8 +90,7 @@ std::vector<EventTypeSpec> FxEvents() {
                {Money("base", 1, "An amount in the base currency"),
                 Money("quote", 1, "What that amount is worth in the quote currency"),
                 DateTime("effective_at", "From when the rate applies (business time)"),
-                Text("source", 100, "Who published it, e.g. a central bank's fixing")
-                    .Optional()}),
+                Text("source", 100, "Who published it, e.g. a central bank's fixing").Optional()}),
   };
 }
 
@@ -99,9 +98,9 @@ std::vector<EventTypeSpec> FxEvents() {
 // reps who were members at each deal's business time.
 std::vector<EventTypeSpec> TeamEvents() {
   return {
-      Creation("team.formed", "A sales team was formed",
-               {Text("name", 100, "Team name"),
-                UserId("manager", "The team's manager").Optional()}),
+      Creation(
+          "team.formed", "A sales team was formed",
+          {Text("name", 100, "Team name"), UserId("manager", "The team's manager").Optional()}),
       Change("team.member_added", "A rep joined the team",
              {UserId("user", "The rep"), Text("reason", 500, "Why").Optional()}),
       Change("team.member_removed", "A rep left the team",
