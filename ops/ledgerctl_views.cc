@@ -118,7 +118,8 @@ int RunReplay(const std::vector<std::string>& args) {
             "replay --data DIR [--kafka-brokers B] [--until RFC3339 | --until-seq "
             "P:SEQ[,P:SEQ...]] [--into NEWDIR]",
             "Rebuilds every read model from the log into a new generation of DIR/views,\n"
-            "checking every event again (chains and signatures), then makes it the active one.\n"
+            "checking every event again (chains, and signatures through each chunk's last\n"
+            "event; `ledgerctl verify` checks each one), then makes it the active one.\n"
             "A running ledgerd keeps answering from the old views, lets the new ones catch up\n"
             "with the log, then swaps them in; a stopped one serves them when started.\n"
             "With --until or --until-seq the new views are pinned there: they do not follow the\n"

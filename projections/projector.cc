@@ -53,8 +53,8 @@ Status PartitionProjector::Load() {
 }
 
 Result<ledger::Event> PartitionProjector::Check(const ledger::StoredRecord& stored, uint64_t seq,
-                                                const ledger::Hash& prev,
-                                                ledger::Hash& leaf) const {
+                                                const ledger::Hash& prev, Signed& leaf,
+                                                bool verify_signature) const {
   auto fail = [&](const std::string& why) {
     return Status::Corruption("projection stopped at " + At(partition_, seq) + ": " + why);
   };
@@ -74,10 +74,12 @@ Result<ledger::Event> PartitionProjector::Check(const ledger::StoredRecord& stor
   if (event->ledgerprev != (seq == 0 ? std::string() : ledger::Hex(prev))) {
     return fail("ledgerprev does not link to the previous event");
   }
-  leaf = record->leaf_hash();
-  const ledger::PublicKey* key = keys_.Find(record->kid);
-  if (key == nullptr) return fail("untrusted key id " + ledger::KidHex(record->kid));
-  if (!key->Verify(leaf, record->signature)) return fail("the signature does not verify");
+  leaf.hash = record->leaf_hash();
+  leaf.key = keys_.Find(record->kid);
+  leaf.signature = record->signature;
+  if (leaf.key == nullptr) return fail("untrusted key id " + ledger::KidHex(record->kid));
+  if (verify_signature && !leaf.Verifies()) return fail("the signature does not verify");
+  const ledger::PublicKey* key = leaf.key;
   if (auto why = key->OutsideValidity(event->time))
     return fail("signed with a key not valid then: " + *why);
   return event;
@@ -105,13 +107,27 @@ Result<size_t> PartitionProjector::ApplyRecords(std::span<const ledger::StoredRe
     stored = stored.subspan(1);
   }
   if (reached_until_ || stored.empty()) return size_t{0};
+  // The chunk's signatures are checked through its last event: each event's leaf hash
+  // covers its ledgerprev, so a valid signature over the last leaf hash authenticates
+  // every event before it in the chunk, as a signed tree head does its log. Should it
+  // not verify, the chunk is checked again one signature at a time, so the error names
+  // the first event that fails and the ones before it are applied, as they would be.
+  bool last_signature_fails = false;
+  auto chunk = Apply(stored, /*verify_each=*/false, &last_signature_fails);
+  if (!last_signature_fails) return chunk;
+  return Apply(stored, /*verify_each=*/true, &last_signature_fails);
+}
+
+Result<size_t> PartitionProjector::Apply(std::span<const ledger::StoredRecord> stored,
+                                         bool verify_each, bool* last_signature_fails) {
   rocksdb::WriteBatch batch;
   Position next = position_;
   Status failure;
   size_t applied = 0;
+  Signed last;
   for (const ledger::StoredRecord& r : stored) {
-    ledger::Hash leaf{};
-    auto event = Check(r, next.next_seq, next.last, leaf);
+    Signed leaf;
+    auto event = Check(r, next.next_seq, next.last, leaf, verify_each);
     if (!event.ok()) {
       failure = event.status();
       break;
@@ -120,14 +136,21 @@ Result<size_t> PartitionProjector::ApplyRecords(std::span<const ledger::StoredRe
       reached_until_ = true;  // recorded time never decreases in a partition
       break;
     }
-    if (Status s = applier_.Apply(*event, leaf, batch); !s.ok()) {
+    if (Status s = applier_.Apply(*event, leaf.hash, batch); !s.ok()) {
       failure = std::move(s);
       break;
     }
     next.next_seq++;
-    next.last = leaf;
+    next.last = leaf.hash;
+    last = leaf;
     ++applied;
     if (batch.GetDataSize() > limits_.batch_bytes_max) break;
+  }
+  if (applied > 0 && !verify_each && !last.Verifies()) {
+    applier_.Reset();  // nothing of the chunk is written
+    reached_until_ = false;
+    *last_signature_fails = true;
+    return size_t{0};
   }
   if (applied > 0) {
     batch.Put(store_.cf(Family::kPositions), PositionKey(partition_), EncodePosition(next));

@@ -1,6 +1,8 @@
 // One partition's projection: reads the log from the stored position in bounded
 // chunks, checks every record again (STYLE.md rule 5) and applies each chunk
 // with its new position in one WriteBatch. Internal to the runner and replay.
+// Signatures are checked through each chunk's last event, which the hash chain ties
+// to every event before it (ApplyRecords).
 #pragma once
 
 #include <cstdint>
@@ -48,8 +50,23 @@ class PartitionProjector {
   bool reached_until() const { return reached_until_; }
 
  private:
+  // An event's leaf hash and the signature its record carries, with the trusted key
+  // its key ID names.
+  struct Signed {
+    ledger::Hash hash{};
+    const ledger::PublicKey* key = nullptr;
+    ledger::Signature signature{};
+    bool Verifies() const { return key != nullptr && key->Verify(hash, signature); }
+  };
+  // Every check of one record; its signature only with `verify_signature`.
   ledger::Result<ledger::Event> Check(const ledger::StoredRecord& stored, uint64_t seq,
-                                      const ledger::Hash& prev, ledger::Hash& leaf) const;
+                                      const ledger::Hash& prev, Signed& leaf,
+                                      bool verify_signature) const;
+  // Checks and applies `stored` (none below next_seq()) in one batch. Without
+  // `verify_each`, only the last applied event's signature is verified, before the batch
+  // is written; if it fails, nothing is written and *last_signature_fails is set.
+  ledger::Result<size_t> Apply(std::span<const ledger::StoredRecord> stored, bool verify_each,
+                               bool* last_signature_fails);
 
   const uint32_t partition_;
   ViewStore& store_;
