@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "ledger/partition.h"
+#include "ledger/rocks_memory.h"
 
 namespace ledger {
 namespace {
@@ -28,7 +29,13 @@ rocksdb::ColumnFamilyOptions LookupCfOptions() {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  UseRocksMemory(cf, table);
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions PlainCfOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  UseRocksMemory(cf);
   return cf;
 }
 
@@ -43,16 +50,17 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::filesystem::pa
   db_options.create_if_missing = !options.read_only;
   db_options.create_missing_column_families = !options.read_only;
   db_options.max_background_jobs = 2;
-  rocksdb::ColumnFamilyOptions events;
+  UseRocksMemory(db_options);
+  rocksdb::ColumnFamilyOptions events = PlainCfOptions();
   events.compression = rocksdb::kLZ4Compression;
   events.bottommost_compression = rocksdb::kZSTD;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {rocksdb::kDefaultColumnFamilyName, PlainCfOptions()},
       {"events", events},
       {"streams", LookupCfOptions()},
       {"ids", LookupCfOptions()},
       {"merkle", LookupCfOptions()},
-      {"checkpoints", rocksdb::ColumnFamilyOptions()},
+      {"checkpoints", PlainCfOptions()},
   };
   std::unique_ptr<EmbeddedLog> log(new EmbeddedLog());
   log->sync_ = options.sync;

@@ -11,6 +11,7 @@
 #include "ledger/embedded_log.h"
 #include "ledger/event.h"
 #include "ledger/partition.h"
+#include "ledger/rocks_memory.h"
 
 namespace ledger {
 namespace {
@@ -176,12 +177,12 @@ class KafkaLog::StateDb {
     db_options.create_if_missing = true;
     db_options.create_missing_column_families = true;
     db_options.max_background_jobs = 2;
+    UseRocksMemory(db_options);
+    rocksdb::ColumnFamilyOptions cf;
+    UseRocksMemory(cf);
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-        {"streams", rocksdb::ColumnFamilyOptions()},
-        {"ids", rocksdb::ColumnFamilyOptions()},
-        {"merkle", rocksdb::ColumnFamilyOptions()},
-        {"checkpoints", rocksdb::ColumnFamilyOptions()},
+        {rocksdb::kDefaultColumnFamilyName, cf}, {"streams", cf}, {"ids", cf},
+        {"merkle", cf},                          {"checkpoints", cf},
     };
     std::unique_ptr<StateDb> db(new StateDb());
     rocksdb::DB* raw = nullptr;

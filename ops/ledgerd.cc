@@ -21,6 +21,7 @@
 #include "ingest/sealing.h"
 #include "ingest/tokens.h"
 #include "ledger/embedded_log.h"
+#include "ledger/rocks_memory.h"
 #include "ledger/kafka_log.h"
 #include "ledger/partition.h"
 #include "ledger/writer.h"
@@ -40,6 +41,8 @@ struct Config {
   fs::path data = "./data";
   std::string listen = "127.0.0.1:8080";
   uint32_t partitions = 0;  // the existing log's own, or the default for a new log
+  size_t cache_mb = ledger::RocksMemoryLimits().block_cache_bytes_max >> 20;
+  size_t write_buffers_mb = ledger::RocksMemoryLimits().write_buffers_bytes_max >> 20;
   std::string name = "sales-ledger";
   std::string key_file;
   unsigned threads = 0;
@@ -136,6 +139,11 @@ int ParseConfig(int argc, char** argv, Config& c) {
       "analytics-facts-max",
       po::value(&c.analytics_facts_max)->default_value(c.analytics_facts_max),
       "the most facts (events) one analytics request folds; beyond it: 503")(
+      "cache-mb", po::value(&c.cache_mb)->default_value(c.cache_mb),
+      "MiB of block cache shared by every database (log, views, access log), index and "
+      "filter blocks included")(
+      "write-buffers-mb", po::value(&c.write_buffers_mb)->default_value(c.write_buffers_mb),
+      "MiB of memtables shared by every database; beyond it the largest is flushed")(
       "rate-burst", po::value(&c.burst)->default_value(c.burst),
       "requests a token may send at once before the rate applies (default: one second's)")(
       "vkeys", po::value(&c.vkeys),
@@ -242,6 +250,12 @@ int main(int argc, char** argv) {
               << c.reporting_currency << "\n";
     return 2;
   }
+  if (c.cache_mb < 8 || c.write_buffers_mb < 8) {
+    std::cerr << "ledgerd: --cache-mb and --write-buffers-mb must be at least 8\n";
+    return 2;
+  }
+  ledger::SetRocksMemoryLimits({.block_cache_bytes_max = c.cache_mb << 20,
+                                .write_buffers_bytes_max = c.write_buffers_mb << 20});
   size_t colon = c.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "ledgerd: --listen must be HOST:PORT, not " << c.listen << "\n";

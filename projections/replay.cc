@@ -71,6 +71,7 @@ Result<ReplayReport> Replay(const std::filesystem::path& views_dir, const ledger
   if (ec) return Status::IoError("cannot delete " + views_dir.string() + ": " + ec.message());
   auto store = ViewStore::Open(views_dir, log.partitions());
   if (!store.ok()) return store.status();
+  (*store)->SkipWriteAheadLog();  // nothing reads these views before the Flush below
   const Pin pin{options.until, options.stop_at};
   if (!pin.stop_at.empty() && pin.stop_at.size() != log.partitions()) {
     return Status::Invalid("stop_at names " + std::to_string(pin.stop_at.size()) +
@@ -89,6 +90,7 @@ Result<ReplayReport> Replay(const std::filesystem::path& views_dir, const ledger
       report.events += runner.Applied(p);
     }
   }
+  if (Status s = (*store)->Flush(); !s.ok()) return s;
   auto digest = (*store)->Digest();
   if (!digest.ok()) return digest.status();
   report.digest = std::move(*digest);

@@ -11,6 +11,7 @@
 #include "ledger/crypto.h"
 #include "ledger/embedded_log.h"
 #include "ledger/partition.h"
+#include "ledger/rocks_memory.h"
 
 namespace projections {
 using ledger::Result;
@@ -26,12 +27,12 @@ static_assert(std::size(kFamilyNames) == static_cast<size_t>(Family::kCount));
 
 rocksdb::ColumnFamilyOptions FamilyOptions(Family family) {
   rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
   if (family == Family::kRecords || family == Family::kPositions) {
     // Point lookups by subject: a bloom filter saves reads for new subjects.
-    rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   }
+  ledger::UseRocksMemory(cf, table);
   cf.compression = rocksdb::kLZ4Compression;
   return cf;
 }
@@ -51,8 +52,10 @@ Result<std::unique_ptr<ViewStore>> ViewStore::OpenDb(const std::filesystem::path
   options.create_if_missing = !read_only;
   options.create_missing_column_families = !read_only;
   options.max_background_jobs = 2;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
+  ledger::UseRocksMemory(options);
+  rocksdb::ColumnFamilyOptions unused;
+  ledger::UseRocksMemory(unused);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, unused}};
   for (size_t i = 0; i < static_cast<size_t>(Family::kCount); ++i) {
     cfs.push_back({kFamilyNames[i], FamilyOptions(static_cast<Family>(i))});
   }
@@ -161,7 +164,14 @@ Result<std::optional<RecordState>> ViewStore::GetRecord(std::string_view subject
 Status ViewStore::Write(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions options;
   options.sync = false;  // the log is the truth; see the header
+  options.disableWAL = skip_wal_;
   return FromRocks(db_->Write(options, &batch), "cannot write the views");
+}
+
+Status ViewStore::Flush() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(db_->Flush(options, cfs_), "cannot flush the views");
 }
 
 uint64_t ViewStore::ApproximateBytes() const { return ledger::RocksDbBytes(*db_, cfs_); }

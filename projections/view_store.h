@@ -64,6 +64,13 @@ class ViewStore {
   // Writes one batch atomically (not fsynced, see above).
   ledger::Status Write(rocksdb::WriteBatch& batch);
 
+  // For views built from nothing by a replay, which nobody reads until it has finished:
+  // batches skip RocksDB's write-ahead log, and Flush() must end the build. A build cut
+  // short (a crash) leaves views that must not be used; replay deletes and starts over.
+  void SkipWriteAheadLog() { skip_wal_ = true; }
+  // Writes every family's memtable to table files and waits for it.
+  ledger::Status Flush();
+
   // A value of the meta family; nullopt when absent.
   ledger::Result<std::optional<std::string>> GetMeta(std::string_view key) const;
   ledger::Status PutMeta(std::string_view key, std::string_view value);
@@ -96,6 +103,7 @@ class ViewStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Family
   uint32_t partitions_ = 0;
+  bool skip_wal_ = false;
 };
 
 // A RocksDB status as a ledger status: kCorruption or kIoError, with `what` in front.
