@@ -7,9 +7,8 @@
 // flight, so building is never inside the measured latency, which runs from the write
 // of a request to the last byte of its response.
 //
-// The commands are valid for the sales domain (schemas/README.md) and unique per run:
-// every record id and idempotency key holds the run id, so runs against one ledger never
-// collide. Connections take their batches from one shared count of events, so the
+// The commands (ops/ledgerctl_bench_workload.h) are valid for the sales domain and
+// unique per run. Connections take their batches from one shared count of events, so the
 // fastest do the most and none is left finishing alone.
 #include "ops/ledgerctl_bench.h"
 
@@ -34,6 +33,7 @@
 #include <random>
 
 #include "ledger/event.h"
+#include "ops/ledgerctl_bench_workload.h"
 #include "ops/ledgerctl_common.h"
 #include "ops/ledgerctl_tls.h"
 
@@ -48,6 +48,10 @@ namespace json = boost::json;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using bench::AppendUint;
+using bench::Kind;
+using bench::KindName;
+using bench::Workload;
 
 constexpr std::string_view kCommand = "bench";
 constexpr int kExitRequestsFailed = 1;  // bench's meaning of exit code 1
@@ -60,20 +64,6 @@ constexpr unsigned kProblemsShownMax = 5;
 constexpr size_t kProblemBytesShownMax = 2000;
 constexpr size_t kRunIdBytesMax = 12;  // keeps the longest record id far below 64 bytes
 constexpr std::chrono::hours kDurationMax{24};
-
-enum class Kind { kAccount, kActivity, kMix };
-
-std::string_view KindName(Kind kind) {
-  switch (kind) {
-    case Kind::kAccount:
-      return "account";
-    case Kind::kActivity:
-      return "activity";
-    case Kind::kMix:
-      return "mix";
-  }
-  return "?";
-}
 
 struct Config {
   Endpoint endpoint;
@@ -158,134 +148,6 @@ std::string CheckOptions(const po::variables_map& vm, Config& config) {
   config.json = vm["json"].as<bool>();
   return "";
 }
-
-// ---- The commands -----------------------------------------------------------------
-
-void AppendUint(std::string& out, uint64_t n) {
-  char digits[20];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, end);
-}
-
-template <typename... Parts>
-void Append(std::string& out, const Parts&... parts) {
-  (out.append(parts), ...);
-}
-
-// What a connection sends: its event number `seq` (0, 1, 2, ...) always renders to the
-// same command. Stateless; called on the run's one thread.
-class Workload {
- public:
-  Workload(Kind kind, std::string run_id) : kind_(kind), run_id_(std::move(run_id)) {}
-
-  // Appends `count` commands, from the client's event `seq` on, as {"events":[...]}.
-  void RenderBody(unsigned client, uint64_t seq, size_t count, std::string& body) const {
-    body += R"({"events":[)";
-    for (size_t i = 0; i < count; ++i) {
-      if (i) body += ',';
-      RenderCommand(client, seq + i, body);
-    }
-    body += "]}";
-  }
-
- private:
-  static constexpr std::array<std::string_view, 4> kOwners = {"u:zhang.wei", "u:li.na",
-                                                              "u:wang.fang", "u:chen.jie"};
-  static constexpr std::array<std::string_view, 5> kIndustries = {
-      "manufacturing", "automotive", "electronics", "logistics", "retail"};
-  static constexpr std::array<std::string_view, 5> kSizes = {"micro", "small", "medium", "large",
-                                                             "enterprise"};
-
-  void RenderCommand(unsigned client, uint64_t seq, std::string& out) const {
-    switch (kind_) {
-      case Kind::kAccount:
-        return Account(client, seq, seq, out);
-      case Kind::kActivity:
-        return Activity(client, seq, out);
-      case Kind::kMix:  // an account, then a contact at it, then a deal with both
-        switch (seq % 3) {
-          case 0:
-            return Account(client, seq, seq / 3, out);
-          case 1:
-            return Contact(client, seq, seq / 3, out);
-          default:
-            return Opportunity(client, seq, seq / 3, out);
-        }
-    }
-  }
-
-  // "<prefix><run>-<client>-<n>", e.g. ACC-k3j4h2ab-0-17.
-  void Id(std::string& out, std::string_view prefix, unsigned client, uint64_t n) const {
-    Append(out, prefix, run_id_, std::string_view("-"));
-    AppendUint(out, client);
-    out += '-';
-    AppendUint(out, n);
-  }
-
-  void Head(std::string& out, std::string_view type, std::string_view kind, std::string_view prefix,
-            unsigned client, uint64_t seq, uint64_t record) const {
-    Append(out, std::string_view(R"({"type":")"), type, std::string_view(R"(","subject":")"), kind,
-           std::string_view("/"));
-    Id(out, prefix, client, record);
-    out += R"(","id":")";
-    Id(out, "bench-", client, seq);
-    out += R"(","data":{)";
-  }
-
-  void Account(unsigned client, uint64_t seq, uint64_t n, std::string& out) const {
-    Head(out, "account.registered", "account", "ACC-", client, seq, n);
-    out += R"("name":"恒锐精密机械 Hengrui Precision Machinery No. )";
-    AppendUint(out, n);
-    Append(out, std::string_view(R"(","owner":")"), kOwners[n % kOwners.size()],
-           std::string_view(R"(","industry":")"), kIndustries[n % kIndustries.size()],
-           std::string_view(R"(","size":")"), kSizes[n % kSizes.size()]);
-    out += R"(","address":{"line1":"嘉定区安亭镇墨玉南路 888 号","city":"上海 Shanghai",)"
-           R"("region":"上海市","postal_code":"201805","country":"CN"},)"
-           R"("phone":"+86 21 5957 8800","tags":["bench","MES 目标客户"],)"
-           R"("description":"为新能源汽车生产精密齿轮与壳体。Precision gears and housings )"
-           R"(for EV makers."}})";
-  }
-
-  void Contact(unsigned client, uint64_t seq, uint64_t n, std::string& out) const {
-    Head(out, "contact.registered", "contact", "CON-", client, seq, n);
-    out += R"("name":"王建国","title":"生产总监 Production Director","account":")";
-    Id(out, "ACC-", client, n);
-    Append(out,
-           std::string_view(R"(","role":"decision_maker",)"
-                            R"("emails":["wang.jianguo@hengrui-precision.example.cn"],)"
-                            R"("preferred_channel":"wechat","owner":")"),
-           kOwners[n % kOwners.size()], std::string_view(R"("}})"));
-  }
-
-  void Opportunity(unsigned client, uint64_t seq, uint64_t n, std::string& out) const {
-    Head(out, "opportunity.opened", "opportunity", "OPP-", client, seq, n);
-    out += R"("name":"MES 数字化车间项目 / MES digital workshop","account":")";
-    Id(out, "ACC-", client, n);
-    Append(out, std::string_view(R"(","owner":")"), kOwners[n % kOwners.size()],
-           std::string_view(R"(","stage":"prospecting","amount":{"amount":)"));
-    AppendUint(out, (n % 50 + 1) * 1000000);
-    out += R"(,"currency":"CNY"},"close_date":"2026-06-30","probability":10,)"
-           R"("source":"trade_show","contacts":[")";
-    Id(out, "CON-", client, n);
-    out += R"("]}})";
-  }
-
-  // The shape of ledger_bench's in-process append (bench/append_bench.cc), made valid.
-  void Activity(unsigned client, uint64_t seq, std::string& out) const {
-    Head(out, "activity.logged", "activity", "ACT-", client, seq, seq);
-    Append(out,
-           std::string_view(R"("channel":"visit","subject":"季度回访 quarterly review",)"
-                            R"("started_at":"2026-03-02T10:00:00+08:00",)"
-                            R"("duration_minutes":45,"owner":")"),
-           kOwners[seq % kOwners.size()]);
-    out += R"(","direction":"outbound","content":"与采购部王经理讨论了第二季度的续约和新增席位，)"
-           R"(客户关注价格和交付周期。Discussed Q2 renewal and extra seats.","outcome":"positive",)"
-           R"("next_follow_up":{"date":"2026-03-09","action":"发送报价 / send the quote"}}})";
-  }
-
-  const Kind kind_;
-  const std::string run_id_;
-};
 
 // ---- Results ----------------------------------------------------------------------
 
@@ -724,8 +586,10 @@ int RunBench(const std::vector<std::string>& args) {
       "account: account.registered; activity: activity.logged (~600 bytes, the shape of "
       "ledger_bench's in-process appends)");
   add("mix", po::bool_switch(),
-      "cycle account.registered, contact.registered at that account, opportunity.opened "
-      "with both");
+      "the life of a deal, 20 events of 17 types, repeated: account, contact, call, "
+      "opportunity, visit, stage changes, won, product, contract, order and its status, "
+      "invoice, payment, ticket assigned and worked on (150 to 1,000 bytes, 450 on "
+      "average; Chinese and English text)");
   AddTokenOption(add);
   add("run-id", po::value<std::string>(),
       "in every record id and idempotency key (default: 8 random characters)");

@@ -64,8 +64,9 @@ TEST(LedgerctlBench, EveryAcknowledgedEventIsInTheLog) {
   EXPECT_EQ(VerifiedEvents(data), 2000u);
 }
 
-// The account/contact/opportunity chains refer only to records appended before them, and
-// the activities are valid too; a warmup is appended but not counted.
+// The mix's deals (account, contact, activities, opportunity through its stages, product,
+// contract, order, invoice, payment, ticket) refer only to records appended before them,
+// and the activities are valid too; a warmup is appended but not counted.
 TEST(LedgerctlBench, TheMixAndTheActivitiesAreValidCommands) {
   TempDir dir;
   const fs::path data = dir / "data";
