@@ -52,7 +52,7 @@ class Workload {
             unsigned client, uint64_t seq, uint64_t record, std::string_view suffix = "") const;
   void Mix(unsigned client, uint64_t seq, std::string& out) const;
 
-  void Account(unsigned client, uint64_t seq, uint64_t n, std::string& out) const;
+  void Account(unsigned client, uint64_t seq, uint64_t n, bool varied, std::string& out) const;
   void Contact(unsigned client, uint64_t seq, uint64_t n, std::string& out) const;
   void Opportunity(unsigned client, uint64_t seq, uint64_t n, std::string& out) const;
   void Activity(unsigned client, uint64_t seq, std::string& out) const;
