@@ -740,7 +740,7 @@ int RunBench(const std::vector<std::string>& args) {
   add("mix", po::bool_switch(),
       "the life of a deal, 20 events of 17 types, repeated: account, contact, call, "
       "opportunity, visit, stage changes, won, product, contract, order and its status, "
-      "invoice, payment, ticket assigned and worked on (150 to 1,000 bytes, 450 on "
+      "invoice, payment, ticket assigned and worked on (about 150 to 1,100 bytes, 470 on "
       "average; Chinese and English text)");
   AddTokenOption(add);
   add("run-id", po::value<std::string>(),
