@@ -1,16 +1,17 @@
-// ledgerctl bench: a load generator for POST /v1/events of a running ledgerd.
+// ledgerctl bench: a load generator for a running ledgerd, through POST /v1/events
+// (the default) or GET of the paths in a file (--get).
 //
 // One thread drives every connection (one io_context, async operations): on the 2-core
 // machines the server needs the cores, and a connection costs the client microseconds
-// per request. Each keep-alive connection sends a batch, waits for its answer, then
+// per request. Each keep-alive connection sends a request, waits for its answer, then
 // sends the next. A connection's next request is built while its current one is in
 // flight, so building is never inside the measured latency, which runs from the write
 // of a request to the last byte of its response.
 //
-// The commands are valid for the sales domain (schemas/README.md) and unique per run:
-// every record id and idempotency key holds the run id, so runs against one ledger never
-// collide. Connections take their batches from one shared count of events, so the
-// fastest do the most and none is left finishing alone.
+// The commands (ops/ledgerctl_bench_workload.h) are valid for the sales domain and
+// unique per run. Connections take their batches from one shared count of events (or
+// their paths from one shared position in the file), so the fastest do the most and
+// none is left finishing alone. --emit writes the commands instead of sending them.
 #include "ops/ledgerctl_bench.h"
 
 #include <sys/resource.h>
@@ -28,12 +29,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
 
 #include "ledger/event.h"
+#include "ops/ledgerctl_bench_workload.h"
 #include "ops/ledgerctl_common.h"
 #include "ops/ledgerctl_tls.h"
 
@@ -48,12 +51,19 @@ namespace json = boost::json;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using bench::AppendUint;
+using bench::Kind;
+using bench::KindName;
+using bench::Workload;
 
 constexpr std::string_view kCommand = "bench";
 constexpr int kExitRequestsFailed = 1;  // bench's meaning of exit code 1
 constexpr unsigned kClientsMax = 1024;
 constexpr size_t kBatchMax = 1000;  // POST /v1/events takes at most 1,000 commands
 constexpr uint32_t kResponseBytesMax = 4 * 1024 * 1024;
+constexpr uint32_t kGetResponseBytesMax = 64 * 1024 * 1024;  // a long history, a big report
+constexpr size_t kPathBytesMax = 8 * 1024;
+constexpr size_t kPathsMax = 10'000'000;
 constexpr unsigned kConnectTimeoutS = 10;
 constexpr unsigned kRequestTimeoutS = 60;
 constexpr unsigned kProblemsShownMax = 5;
@@ -61,21 +71,14 @@ constexpr size_t kProblemBytesShownMax = 2000;
 constexpr size_t kRunIdBytesMax = 12;  // keeps the longest record id far below 64 bytes
 constexpr std::chrono::hours kDurationMax{24};
 
-enum class Kind { kAccount, kActivity, kMix };
-
-std::string_view KindName(Kind kind) {
-  switch (kind) {
-    case Kind::kAccount:
-      return "account";
-    case Kind::kActivity:
-      return "activity";
-    case Kind::kMix:
-      return "mix";
-  }
-  return "?";
-}
+enum class Mode {
+  kPost,  // POST /v1/events with the workload's commands
+  kGet,   // GET each path of the --get file in turn
+  kEmit,  // write the commands of a one-connection POST run to a file, send nothing
+};
 
 struct Config {
+  Mode mode = Mode::kPost;
   Endpoint endpoint;
   unsigned clients = 8;
   size_t batch = 100;
@@ -86,6 +89,9 @@ struct Config {
   std::string token;  // the bearer token; its actor is the events' actor
   std::string run_id;
   bool json = false;
+  std::string get_file;              // --get
+  std::vector<std::string> targets;  // its paths, after the --url's prefix
+  std::string emit_file;             // --emit; "-" is stdout
 };
 
 // ---- Options ----------------------------------------------------------------------
@@ -116,18 +122,68 @@ std::string NewRunId() {
   return id;
 }
 
+// Reads the --get file: one request path per line, each starting with "/". Returns an
+// error message naming FILE:LINE for a bad line, or the file for an unreadable or empty
+// one.
+std::string ReadPaths(const std::string& file, const std::string& prefix,
+                      std::vector<std::string>& targets) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return "--get: cannot read " + file;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string where = file + ":" + std::to_string(number) + ": ";
+    if (line.empty()) return where + "an empty line (each line is a request path)";
+    if (line.front() != '/') return where + "a request path must start with \"/\"";
+    if (line.size() > kPathBytesMax)
+      return where + "longer than " + std::to_string(kPathBytesMax) + " bytes";
+    if (std::ranges::any_of(line, [](char c) { return c <= ' ' || c > '~'; }))
+      return where + "a space or a character other than printable ASCII (percent-encode it)";
+    if (targets.size() == kPathsMax)
+      return where + "more than " + std::to_string(kPathsMax) + " paths";
+    targets.push_back(prefix + line);
+  }
+  if (in.bad()) return "--get: cannot read " + file;
+  if (targets.empty()) return "--get: " + file + " is empty (give one request path per line)";
+  return "";
+}
+
+// The options that only POST runs use, given with --get or --emit.
+std::string CheckModeOptions(const po::variables_map& vm, Config& config) {
+  if (vm.count("get") && vm.count("emit")) return "give --get or --emit, not both";
+  if (vm.count("get")) {
+    config.mode = Mode::kGet;
+    for (const char* option : {"batch", "kind", "run-id"}) {
+      if (vm.count(option) && !vm[option].defaulted())
+        return std::string("--get sends no commands; drop --") + option;
+    }
+    if (vm["mix"].as<bool>()) return "--get sends no commands; drop --mix";
+    config.get_file = vm["get"].as<std::string>();
+  }
+  if (vm.count("emit")) {
+    config.mode = Mode::kEmit;
+    if (vm.count("duration")) return "--emit writes --events commands; drop --duration";
+    if (!vm["clients"].defaulted() && vm["clients"].as<unsigned>() != 1)
+      return "--emit writes what one connection sends; run the live run with --clients 1";
+    config.emit_file = vm["emit"].as<std::string>();
+    if (config.emit_file.empty()) return "--emit needs a file, or - for stdout";
+  }
+  return "";
+}
+
 // Fills `config` from the parsed options; returns an error message for a bad one.
 std::string CheckOptions(const po::variables_map& vm, Config& config) {
+  if (std::string error = CheckModeOptions(vm, config); !error.empty()) return error;
   std::string error;
   auto endpoint = ParseUrl(vm["url"].as<std::string>(), error);
   if (endpoint) endpoint->target = endpoint->prefix + "/v1/events";
   if (!endpoint) return error;
   UseCaCert(vm, *endpoint);
   config.endpoint = std::move(*endpoint);
-  config.clients = vm["clients"].as<unsigned>();
+  config.clients = config.mode == Mode::kEmit ? 1 : vm["clients"].as<unsigned>();
   if (config.clients < 1 || config.clients > kClientsMax)
     return "--clients must be 1.." + std::to_string(kClientsMax);
-  config.batch = vm["batch"].as<size_t>();
+  config.batch = config.mode == Mode::kGet ? 1 : vm["batch"].as<size_t>();
   if (config.batch < 1 || config.batch > kBatchMax)
     return "--batch must be 1.." + std::to_string(kBatchMax);
   config.events = vm["events"].as<uint64_t>();
@@ -156,136 +212,12 @@ std::string CheckOptions(const po::variables_map& vm, Config& config) {
     return "--run-id must be 1.." + std::to_string(kRunIdBytesMax) + " letters or digits";
   }
   config.json = vm["json"].as<bool>();
+  if (config.mode == Mode::kGet) {
+    config.endpoint.target = config.endpoint.prefix + "/...";
+    return ReadPaths(config.get_file, config.endpoint.prefix, config.targets);
+  }
   return "";
 }
-
-// ---- The commands -----------------------------------------------------------------
-
-void AppendUint(std::string& out, uint64_t n) {
-  char digits[20];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, end);
-}
-
-template <typename... Parts>
-void Append(std::string& out, const Parts&... parts) {
-  (out.append(parts), ...);
-}
-
-// What a connection sends: its event number `seq` (0, 1, 2, ...) always renders to the
-// same command. Stateless; called on the run's one thread.
-class Workload {
- public:
-  Workload(Kind kind, std::string run_id) : kind_(kind), run_id_(std::move(run_id)) {}
-
-  // Appends `count` commands, from the client's event `seq` on, as {"events":[...]}.
-  void RenderBody(unsigned client, uint64_t seq, size_t count, std::string& body) const {
-    body += R"({"events":[)";
-    for (size_t i = 0; i < count; ++i) {
-      if (i) body += ',';
-      RenderCommand(client, seq + i, body);
-    }
-    body += "]}";
-  }
-
- private:
-  static constexpr std::array<std::string_view, 4> kOwners = {"u:zhang.wei", "u:li.na",
-                                                              "u:wang.fang", "u:chen.jie"};
-  static constexpr std::array<std::string_view, 5> kIndustries = {
-      "manufacturing", "automotive", "electronics", "logistics", "retail"};
-  static constexpr std::array<std::string_view, 5> kSizes = {"micro", "small", "medium", "large",
-                                                             "enterprise"};
-
-  void RenderCommand(unsigned client, uint64_t seq, std::string& out) const {
-    switch (kind_) {
-      case Kind::kAccount:
-        return Account(client, seq, seq, out);
-      case Kind::kActivity:
-        return Activity(client, seq, out);
-      case Kind::kMix:  // an account, then a contact at it, then a deal with both
-        switch (seq % 3) {
-          case 0:
-            return Account(client, seq, seq / 3, out);
-          case 1:
-            return Contact(client, seq, seq / 3, out);
-          default:
-            return Opportunity(client, seq, seq / 3, out);
-        }
-    }
-  }
-
-  // "<prefix><run>-<client>-<n>", e.g. ACC-k3j4h2ab-0-17.
-  void Id(std::string& out, std::string_view prefix, unsigned client, uint64_t n) const {
-    Append(out, prefix, run_id_, std::string_view("-"));
-    AppendUint(out, client);
-    out += '-';
-    AppendUint(out, n);
-  }
-
-  void Head(std::string& out, std::string_view type, std::string_view kind, std::string_view prefix,
-            unsigned client, uint64_t seq, uint64_t record) const {
-    Append(out, std::string_view(R"({"type":")"), type, std::string_view(R"(","subject":")"), kind,
-           std::string_view("/"));
-    Id(out, prefix, client, record);
-    out += R"(","id":")";
-    Id(out, "bench-", client, seq);
-    out += R"(","data":{)";
-  }
-
-  void Account(unsigned client, uint64_t seq, uint64_t n, std::string& out) const {
-    Head(out, "account.registered", "account", "ACC-", client, seq, n);
-    out += R"("name":"恒锐精密机械 Hengrui Precision Machinery No. )";
-    AppendUint(out, n);
-    Append(out, std::string_view(R"(","owner":")"), kOwners[n % kOwners.size()],
-           std::string_view(R"(","industry":")"), kIndustries[n % kIndustries.size()],
-           std::string_view(R"(","size":")"), kSizes[n % kSizes.size()]);
-    out += R"(","address":{"line1":"嘉定区安亭镇墨玉南路 888 号","city":"上海 Shanghai",)"
-           R"("region":"上海市","postal_code":"201805","country":"CN"},)"
-           R"("phone":"+86 21 5957 8800","tags":["bench","MES 目标客户"],)"
-           R"("description":"为新能源汽车生产精密齿轮与壳体。Precision gears and housings )"
-           R"(for EV makers."}})";
-  }
-
-  void Contact(unsigned client, uint64_t seq, uint64_t n, std::string& out) const {
-    Head(out, "contact.registered", "contact", "CON-", client, seq, n);
-    out += R"("name":"王建国","title":"生产总监 Production Director","account":")";
-    Id(out, "ACC-", client, n);
-    Append(out,
-           std::string_view(R"(","role":"decision_maker",)"
-                            R"("emails":["wang.jianguo@hengrui-precision.example.cn"],)"
-                            R"("preferred_channel":"wechat","owner":")"),
-           kOwners[n % kOwners.size()], std::string_view(R"("}})"));
-  }
-
-  void Opportunity(unsigned client, uint64_t seq, uint64_t n, std::string& out) const {
-    Head(out, "opportunity.opened", "opportunity", "OPP-", client, seq, n);
-    out += R"("name":"MES 数字化车间项目 / MES digital workshop","account":")";
-    Id(out, "ACC-", client, n);
-    Append(out, std::string_view(R"(","owner":")"), kOwners[n % kOwners.size()],
-           std::string_view(R"(","stage":"prospecting","amount":{"amount":)"));
-    AppendUint(out, (n % 50 + 1) * 1000000);
-    out += R"(,"currency":"CNY"},"close_date":"2026-06-30","probability":10,)"
-           R"("source":"trade_show","contacts":[")";
-    Id(out, "CON-", client, n);
-    out += R"("]}})";
-  }
-
-  // The shape of ledger_bench's in-process append (bench/append_bench.cc), made valid.
-  void Activity(unsigned client, uint64_t seq, std::string& out) const {
-    Head(out, "activity.logged", "activity", "ACT-", client, seq, seq);
-    Append(out,
-           std::string_view(R"("channel":"visit","subject":"季度回访 quarterly review",)"
-                            R"("started_at":"2026-03-02T10:00:00+08:00",)"
-                            R"("duration_minutes":45,"owner":")"),
-           kOwners[seq % kOwners.size()]);
-    out += R"(","direction":"outbound","content":"与采购部王经理讨论了第二季度的续约和新增席位，)"
-           R"(客户关注价格和交付周期。Discussed Q2 renewal and extra seats.","outcome":"positive",)"
-           R"("next_follow_up":{"date":"2026-03-09","action":"发送报价 / send the quote"}}})";
-  }
-
-  const Kind kind_;
-  const std::string run_id_;
-};
 
 // ---- Results ----------------------------------------------------------------------
 
@@ -340,10 +272,14 @@ class LatencyHistogram {
   uint64_t max_us_ = 0;
 };
 
+// Of the measured phase only.
 struct Tally {
-  uint64_t events_acked = 0;  // in 201 answers, replays included
+  uint64_t events_acked = 0;  // in 201 answers, replays included; GET: 2xx answers
   uint64_t events_replayed = 0;
-  uint64_t requests = 0;                   // answered, whatever the status
+  uint64_t requests = 0;  // answered, whatever the status
+  uint64_t commands_sent = 0;
+  uint64_t command_bytes = 0;              // of the commands alone, without the batch's wrapping
+  uint64_t response_bytes = 0;             // of the answers' bodies, whatever the status
   std::map<std::string, uint64_t> errors;  // by HTTP status, "connection" or "timeout"
   uint64_t errors_total = 0;
   LatencyHistogram latency;
@@ -381,11 +317,12 @@ class LoadRun {
   // `tls`: the client context (ClientTlsContext), for TlsStream only.
   LoadRun(const Config& config, const Workload& workload, std::shared_ptr<ssl::context> tls)
       : config_(config), workload_(workload), tls_(std::move(tls)) {
-    header_prefix_ =
-        "POST " + config.endpoint.target + " HTTP/1.1\r\nHost: " + config.endpoint.host_header +
-        "\r\nContent-Type: application/json\r\n" +
-        (config.token.empty() ? "" : "Authorization: Bearer " + config.token + "\r\n") +
-        "Content-Length: ";
+    const std::string auth =
+        config.token.empty() ? "" : "Authorization: Bearer " + config.token + "\r\n";
+    header_prefix_ = "POST " + config.endpoint.target +
+                     " HTTP/1.1\r\nHost: " + config.endpoint.host_header +
+                     "\r\nContent-Type: application/json\r\n" + auth + "Content-Length: ";
+    get_suffix_ = " HTTP/1.1\r\nHost: " + config.endpoint.host_header + "\r\n" + auth + "\r\n";
   }
 
   // Opens every connection; an error message when one cannot be opened.
@@ -432,8 +369,10 @@ class LoadRun {
     std::optional<http::response_parser<http::string_body>> parser;
     std::string header, body;            // the request in flight
     std::string next_header, next_body;  // the one after it, built ahead
-    size_t events = 0, next_events = 0;  // commands in each; 0: none
-    uint64_t seq = 0;                    // the connection's next event number
+    size_t events = 0, next_events = 0;  // commands in each (GET: 1); 0: none
+    size_t command_bytes = 0, next_command_bytes = 0;
+    size_t path = 0, next_path = 0;  // GET: the index in config_.targets
+    uint64_t seq = 0;                // the connection's next event number
     Clock::time_point sent;
     bool measured = false;  // the request in flight counts in the results
     bool dropped = false;
@@ -486,12 +425,18 @@ class LoadRun {
     if (count == 0) return false;
     if (left_ != UINT64_MAX) left_ -= count;
     c.next_body.clear();
-    workload_.RenderBody(c.index, c.seq, count, c.next_body);
+    c.next_events = count;
+    if (config_.mode == Mode::kGet) {
+      c.next_path = next_path_;
+      next_path_ = (next_path_ + 1) % config_.targets.size();
+      c.next_header = "GET " + config_.targets[c.next_path] + get_suffix_;
+      return true;
+    }
+    c.next_command_bytes = workload_.RenderBody(c.index, c.seq, count, c.next_body);
     c.seq += count;
     c.next_header = header_prefix_;
     AppendUint(c.next_header, c.next_body.size());
     c.next_header += "\r\n\r\n";
-    c.next_events = count;
     return true;
   }
 
@@ -505,14 +450,20 @@ class LoadRun {
     std::swap(c.header, c.next_header);
     std::swap(c.body, c.next_body);
     c.events = std::exchange(c.next_events, 0);
+    c.command_bytes = c.next_command_bytes;
+    c.path = c.next_path;
     c.measured = measuring_;
+    if (c.measured && config_.mode == Mode::kPost) {
+      tally_.commands_sent += c.events;
+      tally_.command_bytes += c.command_bytes;
+    }
     Send(c);
     Claim(c);
   }
 
   void Send(Client& c) {
     c.parser.emplace();
-    c.parser->body_limit(kResponseBytesMax);
+    c.parser->body_limit(config_.mode == Mode::kGet ? kGetResponseBytesMax : kResponseBytesMax);
     Tcp(c).expires_after(std::chrono::seconds(kRequestTimeoutS));
     c.sent = Clock::now();
     // Not a std::array of two buffers: Asio's write loop for that shape passes an empty
@@ -532,9 +483,17 @@ class LoadRun {
     const http::response<http::string_body>& res = c.parser->get();
     if (c.measured) {
       ++tally_.requests;
+      tally_.response_bytes += res.body().size();
       tally_.latency.Record(std::chrono::duration_cast<std::chrono::microseconds>(latency).count());
     }
-    if (res.result() != http::status::created) {
+    if (config_.mode == Mode::kGet) {
+      if (res.result_int() / 100 != 2) {
+        Problem(std::to_string(res.result_int()),
+                "GET " + config_.targets[c.path] + ": " + res.body());
+      } else if (c.measured) {
+        ++tally_.events_acked;
+      }
+    } else if (res.result() != http::status::created) {
       Problem(std::to_string(res.result_int()), res.body());
     } else if (c.measured) {
       tally_.events_acked += c.events;
@@ -594,7 +553,9 @@ class LoadRun {
   const std::shared_ptr<ssl::context> tls_;
   tcp::resolver::results_type endpoints_;
   std::vector<std::unique_ptr<Client>> clients_;
-  std::string header_prefix_;
+  std::string header_prefix_;  // POST, up to the Content-Length value
+  std::string get_suffix_;     // GET, after the path
+  size_t next_path_ = 0;       // the shared position in config_.targets
   bool measuring_ = false;
   uint64_t left_ = 0;  // events the phase may still claim; UINT64_MAX: until the deadline
   unsigned live_ = 0;  // connections not dropped
@@ -615,23 +576,40 @@ std::string ErrorList(const Tally& t) {
   return list;
 }
 
+double Mean(uint64_t total, uint64_t count) {
+  return count ? static_cast<double>(total) / count : 0;
+}
+
 void PrintSummary(const Config& c, const Tally& t, FILE* out) {
   const double elapsed = std::max(t.elapsed_s, 1e-9);
   const LatencyHistogram& l = t.latency;
-  std::fprintf(out, "ledgerctl bench: POST %s://%s%s, %u clients x batch %zu, %s, run %s\n",
-               c.endpoint.tls ? "https" : "http", c.endpoint.host_header.c_str(),
-               c.endpoint.target.c_str(), c.clients, c.batch, std::string(KindName(c.kind)).c_str(),
-               c.run_id.c_str());
-  std::fprintf(out, "  events acknowledged  %llu (%llu replayed)\n",
-               static_cast<unsigned long long>(t.events_acked),
-               static_cast<unsigned long long>(t.events_replayed));
-  std::fprintf(out, "  requests             %llu\n", static_cast<unsigned long long>(t.requests));
-  std::fprintf(out, "  errors               %llu%s%s%s\n",
-               static_cast<unsigned long long>(t.errors_total), t.errors.empty() ? "" : " (",
-               ErrorList(t).c_str(), t.errors.empty() ? "" : ")");
+  const char* scheme = c.endpoint.tls ? "https" : "http";
+  const auto ull = [](uint64_t n) { return static_cast<unsigned long long>(n); };
+  if (c.mode == Mode::kGet) {
+    std::fprintf(out, "ledgerctl bench: GET %s://%s%s (%zu paths of %s), %u clients\n", scheme,
+                 c.endpoint.host_header.c_str(), c.endpoint.target.c_str(), c.targets.size(),
+                 c.get_file.c_str(), c.clients);
+    std::fprintf(out, "  answered 2xx         %llu\n", ull(t.events_acked));
+  } else {
+    std::fprintf(out, "ledgerctl bench: POST %s://%s%s, %u clients x batch %zu, %s, run %s\n",
+                 scheme, c.endpoint.host_header.c_str(), c.endpoint.target.c_str(), c.clients,
+                 c.batch, std::string(KindName(c.kind)).c_str(), c.run_id.c_str());
+    std::fprintf(out, "  events acknowledged  %llu (%llu replayed)\n", ull(t.events_acked),
+                 ull(t.events_replayed));
+  }
+  std::fprintf(out, "  requests             %llu\n", ull(t.requests));
+  std::fprintf(out, "  errors               %llu%s%s%s\n", ull(t.errors_total),
+               t.errors.empty() ? "" : " (", ErrorList(t).c_str(), t.errors.empty() ? "" : ")");
   std::fprintf(out, "  elapsed              %.3f s\n", t.elapsed_s);
-  std::fprintf(out, "  throughput           %.0f events/s, %.1f requests/s\n",
-               t.events_acked / elapsed, t.requests / elapsed);
+  if (c.mode == Mode::kGet) {
+    std::fprintf(out, "  throughput           %.1f requests/s\n", t.requests / elapsed);
+  } else {
+    std::fprintf(out, "  throughput           %.0f events/s, %.1f requests/s\n",
+                 t.events_acked / elapsed, t.requests / elapsed);
+    std::fprintf(out, "  command bytes        %.0f mean\n", Mean(t.command_bytes, t.commands_sent));
+  }
+  std::fprintf(out, "  response bytes       %llu (%.0f mean)\n", ull(t.response_bytes),
+               Mean(t.response_bytes, t.requests));
   std::fprintf(out,
                "  latency ms           p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  "
                "mean %.3f\n",
@@ -684,9 +662,15 @@ std::string JsonReport(const Config& c, const Tally& t) {
   JsonLine errors;
   for (const auto& [label, n] : t.errors) errors.Uint(label, n);
   JsonLine o;
+  o.Str("mode", c.mode == Mode::kGet ? "get" : "post");
   o.Str("url", c.endpoint.url).Str("target", c.endpoint.target);
-  o.Uint("clients", c.clients).Uint("batch", c.batch).Str("kind", KindName(c.kind));
-  o.Str("run", c.run_id).Uint("warmup_events", c.warmup_events);
+  o.Uint("clients", c.clients).Uint("batch", c.batch);
+  if (c.mode == Mode::kGet) {
+    o.Str("get_file", c.get_file).Uint("paths", c.targets.size());
+  } else {
+    o.Str("kind", KindName(c.kind)).Str("run", c.run_id);
+  }
+  o.Uint("warmup_events", c.warmup_events);
   if (c.duration.count()) o.Fixed("duration_s", c.duration.count() / 1000.0, 3);
   o.Uint("events_acked", t.events_acked).Uint("events_replayed", t.events_replayed);
   o.Uint("requests", t.requests).Uint("errors_total", t.errors_total);
@@ -701,7 +685,36 @@ std::string JsonReport(const Config& c, const Tally& t) {
   o.Fixed("latency_ms_max", Ms(l.max_us()), 3);
   o.Fixed("latency_ms_mean", l.mean_us() / 1000.0, 3);
   o.Fixed("client_cpu_s", t.client_cpu_s, 3);
+  o.Uint("response_bytes_total", t.response_bytes);
+  o.Fixed("response_bytes_mean", Mean(t.response_bytes, t.requests), 1);
+  if (c.mode == Mode::kPost) {
+    o.Uint("commands_sent", t.commands_sent).Uint("command_bytes_total", t.command_bytes);
+    o.Fixed("command_bytes_mean", Mean(t.command_bytes, t.commands_sent), 1);
+  }
   return o.Done();
+}
+
+// --emit: the --warmup and then the --events commands of connection 0, one per line, as
+// a --clients 1 run with the same --run-id sends them.
+int Emit(const Config& config, const Workload& workload) {
+  const bool to_stdout = config.emit_file == "-";
+  FILE* out = to_stdout ? stdout : std::fopen(config.emit_file.c_str(), "wb");
+  if (!out) return Fail(kCommand, "cannot write " + config.emit_file, kExitFailure);
+  const uint64_t total = config.warmup_events + config.events;
+  std::string lines;
+  bool ok = true;
+  for (uint64_t seq = 0; seq < total && ok; ++seq) {
+    workload.RenderCommand(0, seq, lines);
+    lines += '\n';
+    if (lines.size() >= 1 << 20 || seq + 1 == total) {
+      ok = std::fwrite(lines.data(), 1, lines.size(), out) == lines.size();
+      lines.clear();
+    }
+  }
+  ok = std::fflush(out) == 0 && ok;
+  if (!to_stdout) ok = std::fclose(out) == 0 && ok;
+  if (!ok) return Fail(kCommand, "cannot write " + config.emit_file, kExitFailure);
+  return kExitOk;
 }
 
 }  // namespace
@@ -715,37 +728,55 @@ int RunBench(const std::vector<std::string>& args) {
   add("clients", po::value<unsigned>()->default_value(8),
       "keep-alive connections, each with one request in flight (1..1024)");
   add("batch", po::value<size_t>()->default_value(100), "commands per request (1..1000)");
-  add("events", po::value<uint64_t>()->default_value(100000), "measured events to send");
+  add("events", po::value<uint64_t>()->default_value(100000),
+      "measured events to send (with --get: requests)");
   add("duration", po::value<std::string>(),
       "send new requests for this long instead of --events: 30s, 500ms, 2m");
   add("warmup", po::value<uint64_t>()->default_value(0),
-      "events sent before the measured phase (appended, not counted)");
+      "events (with --get: requests) sent before the measured phase (not counted)");
   add("kind", po::value<std::string>()->default_value("account"),
       "account: account.registered; activity: activity.logged (~600 bytes, the shape of "
       "ledger_bench's in-process appends)");
   add("mix", po::bool_switch(),
-      "cycle account.registered, contact.registered at that account, opportunity.opened "
-      "with both");
+      "the life of a deal, 20 events of 17 types, repeated: account, contact, call, "
+      "opportunity, visit, stage changes, won, product, contract, order and its status, "
+      "invoice, payment, ticket assigned and worked on (about 150 to 1,100 bytes, 470 on "
+      "average; Chinese and English text)");
   AddTokenOption(add);
   add("run-id", po::value<std::string>(),
       "in every record id and idempotency key (default: 8 random characters)");
+  add("get", po::value<std::string>()->value_name("FILE"),
+      "send GET requests instead: FILE holds one path per line (/v1/records/...), taken "
+      "in turn by every connection from one shared position, wrapping around; any "
+      "answer but 2xx is an error");
+  add("emit", po::value<std::string>()->value_name("FILE"),
+      "send nothing: write the commands (NDJSON, one per line; - is stdout) that a "
+      "--clients 1 run with the same --run-id, --kind/--mix, --warmup and --events sends");
   add("json", po::bool_switch(), "print one JSON object to stdout, the summary to stderr");
   Parsed parsed = Parse(
-      kCommand, "bench [--url URL] [--clients N] [--batch N] [--events N | --duration T] [...]",
+      kCommand,
+      "bench [--url URL] [--clients N] [--batch N] [--events N | --duration T] [...]\n"
+      "       ledgerctl bench --get FILE [--url URL] [--clients N] [--events N | --duration T] "
+      "[...]\n"
+      "       ledgerctl bench --emit FILE [--mix | --kind K] [--events N] [--run-id ID]",
       "Loads a running ledgerd with POST /v1/events: --clients keep-alive connections, each\n"
       "sending a batch of --batch valid commands (new records, unique to this run) and\n"
       "waiting for its answer before the next. Reports events acknowledged, requests, errors\n"
-      "by status, elapsed time, events/s, requests/s and the latency of each request (from\n"
-      "its write to the end of its response) at p50, p90, p99, p99.9 and max.\n"
-      "The first few problem answers are printed to stderr.\n"
-      "exit codes: 0 every request answered 201, 1 some failed, 2 usage error, 3 cannot "
-      "connect.",
+      "by status, elapsed time, events/s, requests/s, the mean bytes of a command and of an\n"
+      "answer, and the latency of each request (from its write to the end of its response)\n"
+      "at p50, p90, p99, p99.9 and max. The first few problem answers are printed to stderr.\n"
+      "With --get FILE it sends GET requests for the paths in FILE instead (--events counts\n"
+      "requests), e.g. ledgerctl bench --get paths.txt --token $T --clients 4 --duration 10s;\n"
+      "with --emit FILE it writes the commands it would send and exits.\n"
+      "exit codes: 0 every request answered 201 (--get: 2xx), 1 some failed, 2 usage error,\n"
+      "3 cannot connect.",
       options, args);
   if (parsed.done) return parsed.exit;
   Config config;
   if (std::string error = CheckOptions(parsed.vm, config); !error.empty())
     return Fail(kCommand, error, kExitUsage);
   const Workload workload(config.kind, config.run_id);
+  if (config.mode == Mode::kEmit) return Emit(config, workload);
   std::shared_ptr<ssl::context> tls;
   if (config.endpoint.tls) {
     auto context = ClientTlsContext(config.endpoint);
