@@ -188,6 +188,12 @@ class Workload {
     body += "]}";
   }
 
+  // Appends one command as its own line (for --write-commands).
+  void RenderLine(unsigned client, uint64_t seq, std::string& out) const {
+    RenderCommand(client, seq, out);
+    out += '\n';
+  }
+
  private:
   static constexpr std::array<std::string_view, 4> kOwners = {"u:zhang.wei", "u:li.na",
                                                               "u:wang.fang", "u:chen.jie"};
@@ -704,6 +710,24 @@ std::string JsonReport(const Config& c, const Tally& t) {
   return o.Done();
 }
 
+// --write-commands: the commands of connection 0, one a line; no ledgerd is needed.
+int WriteCommands(const Config& config, const Workload& workload, const po::variables_map& vm) {
+  const std::string path = vm["write-commands"].as<std::string>();
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file) return Fail(kCommand, "cannot create " + path, kExitFailure);
+  std::string lines;
+  for (uint64_t seq = 0; seq < config.events; ++seq) {
+    workload.RenderLine(0, seq, lines);
+    if (lines.size() < (1 << 20) && seq + 1 < config.events) continue;
+    if (std::fwrite(lines.data(), 1, lines.size(), file) != lines.size()) break;
+    lines.clear();
+  }
+  if (std::fclose(file) != 0 || !lines.empty()) {
+    return Fail(kCommand, "cannot write " + path, kExitFailure);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunBench(const std::vector<std::string>& args) {
@@ -730,6 +754,9 @@ int RunBench(const std::vector<std::string>& args) {
   add("run-id", po::value<std::string>(),
       "in every record id and idempotency key (default: 8 random characters)");
   add("json", po::bool_switch(), "print one JSON object to stdout, the summary to stderr");
+  add("write-commands", po::value<std::string>(),
+      "write the --events commands one connection would send to this NDJSON file and exit "
+      "(for other stores' benchmarks, e.g. ledger-pg-bench ingest); sends nothing");
   Parsed parsed = Parse(
       kCommand, "bench [--url URL] [--clients N] [--batch N] [--events N | --duration T] [...]",
       "Loads a running ledgerd with POST /v1/events: --clients keep-alive connections, each\n"
@@ -746,6 +773,7 @@ int RunBench(const std::vector<std::string>& args) {
   if (std::string error = CheckOptions(parsed.vm, config); !error.empty())
     return Fail(kCommand, error, kExitUsage);
   const Workload workload(config.kind, config.run_id);
+  if (parsed.vm.count("write-commands")) return WriteCommands(config, workload, parsed.vm);
   std::shared_ptr<ssl::context> tls;
   if (config.endpoint.tls) {
     auto context = ClientTlsContext(config.endpoint);
