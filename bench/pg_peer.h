@@ -48,7 +48,7 @@ using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 // One libpq connection. Owned by one thread at a time.
 class Pg {
  public:
-  // Connects; an empty optional with `error` set when it cannot.
+  // Connects; null with `error` set when it cannot.
   static std::unique_ptr<Pg> Connect(const std::string& conninfo, std::string& error);
   ~Pg() { PQfinish(conn_); }
   Pg(const Pg&) = delete;

@@ -705,7 +705,7 @@ int RunLoad(const std::vector<std::string>& args) {
   add("passes", po::value<uint64_t>()->default_value(1),
       "load the file this many times (later passes' subjects get a suffix)");
   add("reset", po::bool_switch(), "drop and recreate the tables first");
-  add("json", po::bool_switch(), "print one JSON object");
+  add("json", po::bool_switch(), "accepted for symmetry: load always prints one JSON object");
   Parsed p = ParseArgs("load", "load --conninfo C --commands FILE [--passes K] [--reset] [--json]",
                        "Bulk-loads the commands into events with one COPY (hash-chained, in file "
                        "order, in one transaction), then rebuilds state from events, and ANALYZEs. "
