@@ -70,6 +70,10 @@ class Pg {
 // Whether `r` is a successful command or query result.
 bool Ok(const PGresult* r);
 
+// The error of result `r` (in pipeline mode the connection's message may be empty), else
+// the connection's.
+std::string ErrorOf(const PGresult* r, const Pg& pg);
+
 // ---- Events -----------------------------------------------------------------------
 
 // One line of a commands file, parsed once; its data's canonical bytes are kept so the
@@ -101,6 +105,11 @@ struct EventRow {
   Hash hash{};
   std::string owner;  // data.owner when a string: not a column, state's owner comes from it
 };
+
+// The row of command `index` of the file read `index / size` times over: each pass past
+// the end gives the subjects a "~<pass>" suffix. Unsequenced: seq, prev_hash and hash are
+// the caller's.
+EventRow MakeRow(const std::vector<Command>& commands, uint64_t index, const std::string& recorded);
 
 // The canonical bytes the hash covers: the RFC 8785 object {actor, data, occurredat,
 // partition, seq, subject, time, type}, assembled around data's canonical bytes.

@@ -49,6 +49,12 @@ bool Ok(const PGresult* r) {
          s == PGRES_COPY_OUT || s == PGRES_PIPELINE_SYNC;
 }
 
+std::string ErrorOf(const PGresult* r, const Pg& pg) {
+  if (r && PQresultStatus(r) == PGRES_PIPELINE_ABORTED) return "skipped after an earlier error";
+  const char* message = r ? PQresultErrorMessage(r) : "";
+  return message[0] ? message : pg.Error();
+}
+
 // ---- Events -----------------------------------------------------------------------
 
 namespace {
@@ -103,6 +109,24 @@ uint32_t PartitionOf(std::string_view subject) {
 }
 
 std::string_view KindOf(std::string_view subject) { return subject.substr(0, subject.find('/')); }
+
+// The row of command `index` of the (wrapped) file: each pass past the end gives the
+// subjects a suffix, so the state upserts of later passes meet records of their own.
+EventRow MakeRow(const std::vector<Command>& commands, uint64_t index,
+                 const std::string& recorded) {
+  const Command& c = commands[index % commands.size()];
+  const uint64_t pass = index / commands.size();
+  EventRow row;
+  row.subject = pass ? c.subject + "~" + std::to_string(pass) : c.subject;
+  row.partition = PartitionOf(row.subject);
+  row.type = c.type;
+  row.recorded = recorded;
+  row.occurred = c.occurredat.empty() ? recorded : c.occurredat;
+  row.actor = kActor;
+  row.data = c.data_canonical;
+  row.owner = c.owner;
+  return row;
+}
 
 void AppendEventCanonical(const EventRow& row, std::string& out) {
   // Members in RFC 8785 order (all names are ASCII, so UTF-16 order is byte order).

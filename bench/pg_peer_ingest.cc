@@ -1,5 +1,4 @@
-// `ingest` (concurrent clients appending batches, each batch one durable transaction)
-// and `load` (one COPY of a whole commands file, then the state rebuild).
+// `ingest`: concurrent clients appending batches, each batch one durable transaction.
 //
 // A batch's transaction is what a careful do-it-yourself event store does: lock the
 // heads of the partitions it touches in partition order (so concurrent batches never
@@ -33,7 +32,6 @@ namespace {
 constexpr std::string_view kCommand = "ingest";
 constexpr int kEventColumns = 10;
 constexpr int kStateColumns = 5;
-constexpr size_t kCopyChunkBytes = 1 << 20;
 constexpr unsigned kErrorsShownMax = 5;
 
 constexpr std::string_view kInsertEventsHead =
@@ -64,24 +62,6 @@ struct Phase {
   bool has_deadline = false;
   Clock::time_point deadline;
 };
-
-// The row of command `index` of the (wrapped) file: each pass past the end gives the
-// subjects a suffix, so the state upserts of later passes meet records of their own.
-EventRow MakeRow(const std::vector<Command>& commands, uint64_t index,
-                 const std::string& recorded) {
-  const Command& c = commands[index % commands.size()];
-  const uint64_t pass = index / commands.size();
-  EventRow row;
-  row.subject = pass ? c.subject + "~" + std::to_string(pass) : c.subject;
-  row.partition = PartitionOf(row.subject);
-  row.type = c.type;
-  row.recorded = recorded;
-  row.occurred = c.occurredat.empty() ? recorded : c.occurredat;
-  row.actor = kActor;
-  row.data = c.data_canonical;
-  row.owner = c.owner;
-  return row;
-}
 
 // Parameters of one statement; the strings live until the statement is sent (libpq
 // copies them into its output buffer).
@@ -155,6 +135,9 @@ class Client {
   std::string LockHeads(unsigned partitions_mask);
   void ChainRows();
   void FoldState();
+  void SendEvents();
+  void SendState();
+  void SendHeads();
   void Send(const std::string& statement, Params& params, int result_format = 0);
   void EnsurePrepared(const std::string& name, const std::function<std::string()>& sql, int params);
   std::string PrepareFixed();  // the lock and head statements, outside pipeline mode
@@ -238,7 +221,7 @@ void Client::Send(const std::string& statement, Params& params, int result_forma
   }
   PgResult r(PQexecPrepared(pg_->conn(), statement.c_str(), params.count(), params.values(),
                             params.lengths(), params.formats(), result_format));
-  if (!Ok(r.get()) && error_.empty()) error_ = pg_->Error();
+  if (!Ok(r.get()) && error_.empty()) error_ = ErrorOf(r.get(), *pg_);
 }
 
 void Client::EnsurePrepared(const std::string& name, const std::function<std::string()>& sql,
@@ -275,7 +258,8 @@ std::string Client::LockHeads(unsigned partitions_mask) {
     heads.reset(
         PQexecPrepared(conn, "lock", 1, params_.values(), params_.lengths(), params_.formats(), 1));
   }
-  if (!Ok(begin.get()) || PQresultStatus(heads.get()) != PGRES_TUPLES_OK) return pg_->Error();
+  if (!Ok(begin.get())) return ErrorOf(begin.get(), *pg_);
+  if (PQresultStatus(heads.get()) != PGRES_TUPLES_OK) return ErrorOf(heads.get(), *pg_);
   for (int i = 0; i < PQntuples(heads.get()); ++i) {
     uint32_t p = 0;
     uint64_t seq = 0;
@@ -323,6 +307,29 @@ void Client::FoldState() {
   }
 }
 
+// INSERT INTO events .. VALUES with `rows` rows of parameters.
+std::string InsertEventsSql(size_t rows) {
+  std::string sql(kInsertEventsHead);
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ",(" : "(";
+    for (int c = 1; c <= kEventColumns; ++c)
+      sql += "$" + std::to_string(r * kEventColumns + c) + (c < kEventColumns ? "," : ")");
+  }
+  return sql;
+}
+
+// The state upsert of `rows` subjects.
+std::string UpsertStateSql(size_t rows) {
+  std::string sql = "INSERT INTO state (subject, kind, owner, version, doc, updated) VALUES ";
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ",(" : "(";
+    for (int c = 1; c <= kStateColumns; ++c)
+      sql += "$" + std::to_string(r * kStateColumns + c) + ",";
+    sql += "now())";
+  }
+  return sql + std::string(kUpsertStateTail);
+}
+
 bool Client::Transaction(const Phase& phase, uint64_t start, size_t count) {
   rows_.clear();
   error_.clear();
@@ -337,21 +344,25 @@ bool Client::Transaction(const Phase& phase, uint64_t start, size_t count) {
   if (error_.empty()) {
     ChainRows();
     FoldState();
+    SendEvents();
   }
-  // Events: one multi-row INSERT, or one prepared single-row INSERT each.
+  if (error_.empty()) SendState();
+  if (error_.empty()) SendHeads();
+  if (std::string error = Finish(); !error.empty()) {
+    Problem(error);
+    return false;
+  }
+  return true;
+}
+
+// One multi-row INSERT, or one prepared single-row INSERT per event.
+void Client::SendEvents() {
   const size_t per_statement = config_.multirow ? rows_.size() : 1;
-  const auto insert_sql = [per_statement] {
-    std::string sql(kInsertEventsHead);
-    for (size_t r = 0; r < per_statement; ++r) {
-      sql += r ? ",(" : "(";
-      for (int c = 1; c <= kEventColumns; ++c)
-        sql += "$" + std::to_string(r * kEventColumns + c) + (c < kEventColumns ? "," : ")");
-    }
-    return sql;
-  };
-  const std::string insert_name = "ev" + std::to_string(per_statement);
+  const std::string name = "ev" + std::to_string(per_statement);
   for (size_t r = 0; error_.empty() && r < rows_.size(); r += per_statement) {
-    EnsurePrepared(insert_name, insert_sql, static_cast<int>(per_statement) * kEventColumns);
+    EnsurePrepared(
+        name, [per_statement] { return InsertEventsSql(per_statement); },
+        static_cast<int>(per_statement) * kEventColumns);
     params_.Clear();
     for (size_t i = r; i < r + per_statement; ++i) {
       const EventRow& e = rows_[i];
@@ -366,32 +377,28 @@ bool Client::Transaction(const Phase& phase, uint64_t start, size_t count) {
       params_.Binary(e.prev_hash.data(), e.has_prev ? kHashBytes : 0);
       params_.Binary(e.hash.data(), kHashBytes);
     }
-    Send(insert_name, params_);
+    Send(name, params_);
   }
-  if (error_.empty()) {
-    const size_t n = folds_.size();
-    const auto upsert_sql = [n] {
-      std::string sql = "INSERT INTO state (subject, kind, owner, version, doc, updated) VALUES ";
-      for (size_t r = 0; r < n; ++r) {
-        const size_t b = r * kStateColumns;
-        sql += (r ? ",($" : "($") + std::to_string(b + 1) + ",$" + std::to_string(b + 2) + ",$" +
-               std::to_string(b + 3) + ",$" + std::to_string(b + 4) + ",$" + std::to_string(b + 5) +
-               ",now())";
-      }
-      return sql + std::string(kUpsertStateTail);
-    };
-    const std::string upsert_name = "st" + std::to_string(n);
-    EnsurePrepared(upsert_name, upsert_sql, static_cast<int>(n) * kStateColumns);
-    params_.Clear();
-    for (const Fold& f : folds_) {
-      params_.Text(f.subject);
-      params_.Text(std::string(KindOf(f.subject)));
-      f.owner.empty() ? params_.Null() : params_.Text(f.owner);
-      params_.Text(std::to_string(f.count));
-      params_.Text(f.doc);
-    }
-    Send(upsert_name, params_);
+}
+
+// One upsert of every subject the batch touched.
+void Client::SendState() {
+  const size_t n = folds_.size();
+  const std::string name = "st" + std::to_string(n);
+  EnsurePrepared(
+      name, [n] { return UpsertStateSql(n); }, static_cast<int>(n) * kStateColumns);
+  params_.Clear();
+  for (const Fold& f : folds_) {
+    params_.Text(f.subject);
+    params_.Text(std::string(KindOf(f.subject)));
+    f.owner.empty() ? params_.Null() : params_.Text(f.owner);
+    params_.Text(std::to_string(f.count));
+    params_.Text(f.doc);
   }
+  Send(name, params_);
+}
+
+void Client::SendHeads() {
   for (uint32_t p = 0; error_.empty() && p < kPartitions; ++p) {
     if (!(touched_ & (1u << p))) continue;
     params_.Clear();
@@ -400,11 +407,6 @@ bool Client::Transaction(const Phase& phase, uint64_t start, size_t count) {
     params_.Binary(head_hash_[p].data(), kHashBytes);
     Send("head", params_);
   }
-  if (std::string error = Finish(); !error.empty()) {
-    Problem(error);
-    return false;
-  }
-  return true;
 }
 
 // COMMIT (pipelined: then sync and read every queued result); on any failure, ROLLBACK,
@@ -421,8 +423,7 @@ std::string Client::Finish() {
     for (int i = 0; i < pending_; ++i) {
       PgResult r = Next();
       if (!Ok(r.get()) && error_.empty()) {
-        error_ =
-            PQresultStatus(r.get()) == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : pg_->Error();
+        error_ = ErrorOf(r.get(), *pg_);
       }
     }
     PgResult sync = Next();
@@ -601,153 +602,6 @@ int RunIngest(const std::vector<std::string>& args) {
   }
   if (!check_error.empty()) return Fail(kCommand, "check failed: " + check_error, kExitFailed);
   return errors > 0 ? kExitFailed : kExitOk;
-}
-
-namespace {
-
-// One COPY line of an event row (text format).
-void AppendCopyRow(const EventRow& e, std::string& out) {
-  out += std::to_string(e.partition);
-  out += '\t';
-  out += std::to_string(e.seq);
-  out += '\t';
-  AppendCopyText(e.subject, out);
-  out += '\t';
-  AppendCopyText(e.type, out);
-  out += '\t';
-  out += e.recorded;
-  out += '\t';
-  AppendCopyText(e.occurred, out);
-  out += '\t';
-  AppendCopyText(e.actor, out);
-  out += '\t';
-  AppendCopyText(e.data, out);
-  out += "\t\\\\x";
-  if (e.has_prev) out += Hex(e.prev_hash.data(), kHashBytes);
-  out += "\t\\\\x";
-  out += Hex(e.hash.data(), kHashBytes);
-  out += '\n';
-}
-
-constexpr std::string_view kDropEventIndexesSql =
-    "ALTER TABLE events DROP CONSTRAINT events_pkey; DROP INDEX events_subject";
-constexpr std::string_view kCreateEventIndexesSql =
-    "ALTER TABLE events ADD PRIMARY KEY (partition, seq); "
-    "CREATE INDEX events_subject ON events (subject, partition, seq)";
-
-// Locks every head, COPYs the commands (chained from the heads) and moves the heads, in
-// one transaction; "" or the error.
-std::string CopyEvents(Pg& pg, const std::vector<Command>& commands, uint64_t passes) {
-  if (std::string error = pg.Exec("BEGIN"); !error.empty()) return error;
-  PgResult heads = pg.Query(
-      "SELECT partition, seq, encode(hash, 'hex') FROM heads ORDER BY partition FOR UPDATE");
-  if (!Ok(heads.get())) return pg.Error();
-  std::array<int64_t, kPartitions> seq{};
-  std::array<Hash, kPartitions> hash{};
-  for (int i = 0; i < PQntuples(heads.get()); ++i) {
-    const uint32_t p = std::atoi(PQgetvalue(heads.get(), i, 0));
-    if (p >= kPartitions) return "a strange heads row";
-    seq[p] = std::atoll(PQgetvalue(heads.get(), i, 1));
-    const std::string hex = PQgetvalue(heads.get(), i, 2);
-    for (size_t b = 0; hex.size() == 2 * kHashBytes && b < kHashBytes; ++b)
-      hash[p][b] = std::stoi(hex.substr(2 * b, 2), nullptr, 16);
-  }
-  // Into an empty table, the usual bulk-load practice: build the indexes after the rows
-  // (one sort each instead of a B-tree insert per row), in the same transaction.
-  const bool empty = std::ranges::all_of(seq, [](int64_t s) { return s < 0; });
-  if (empty) {
-    if (std::string error = pg.Exec(std::string(kDropEventIndexesSql)); !error.empty())
-      return error;
-  }
-  PgResult copy = pg.Query(
-      "COPY events (partition, seq, subject, type, recorded, occurred, actor, data, prev_hash, "
-      "hash) FROM STDIN");
-  if (PQresultStatus(copy.get()) != PGRES_COPY_IN) return pg.Error();
-  std::string chunk, scratch;
-  const uint64_t total = commands.size() * passes;
-  for (uint64_t i = 0; i < total; ++i) {
-    EventRow e = MakeRow(commands, i, NowRfc3339());
-    const uint32_t p = e.partition;
-    e.seq = ++seq[p];
-    e.has_prev = e.seq > 0;
-    e.prev_hash = hash[p];
-    e.hash = hash[p] = ChainHash(e, scratch);
-    AppendCopyRow(e, chunk);
-    if (chunk.size() >= kCopyChunkBytes || i + 1 == total) {
-      if (PQputCopyData(pg.conn(), chunk.data(), static_cast<int>(chunk.size())) != 1)
-        return pg.Error();
-      chunk.clear();
-    }
-  }
-  if (PQputCopyEnd(pg.conn(), nullptr) != 1) return pg.Error();
-  for (PgResult r(PQgetResult(pg.conn())); r; r.reset(PQgetResult(pg.conn()))) {
-    if (!Ok(r.get())) return pg.Error();
-  }
-  if (empty) {
-    if (std::string error = pg.Exec(std::string(kCreateEventIndexesSql)); !error.empty())
-      return error;
-  }
-  std::string update;
-  for (uint32_t p = 0; p < kPartitions; ++p) {
-    update += "UPDATE heads SET seq = " + std::to_string(seq[p]) + ", hash = decode('" +
-              (seq[p] >= 0 ? Hex(hash[p].data(), kHashBytes) : "") +
-              "', 'hex') WHERE partition = " + std::to_string(p) + ";";
-  }
-  return pg.Exec(update + "COMMIT");
-}
-
-}  // namespace
-
-int RunLoad(const std::vector<std::string>& args) {
-  po::options_description options("options");
-  auto add = options.add_options();
-  add("commands", po::value<std::string>()->required(), "NDJSON file of commands, one a line");
-  add("passes", po::value<uint64_t>()->default_value(1),
-      "load the file this many times (later passes' subjects get a suffix)");
-  add("reset", po::bool_switch(), "drop and recreate the tables first");
-  add("json", po::bool_switch(), "accepted for symmetry: load always prints one JSON object");
-  Parsed p = ParseArgs("load", "load --conninfo C --commands FILE [--passes K] [--reset] [--json]",
-                       "Bulk-loads the commands into events with one COPY (hash-chained, in file "
-                       "order, in one transaction), then rebuilds state from events, and ANALYZEs. "
-                       "Each step timed.",
-                       options, args);
-  if (p.done) return p.exit;
-  const uint64_t passes = p.vm["passes"].as<uint64_t>();
-  if (passes < 1 || passes > 1000) return Fail("load", "--passes must be 1..1000", kExitUsage);
-  const Clock::time_point read_start = Clock::now();
-  std::vector<Command> commands;
-  if (std::string error = ReadCommands(p.vm["commands"].as<std::string>(), commands);
-      !error.empty()) {
-    return Fail("load", error, kExitUsage);
-  }
-  const double read_s = SecondsSince(read_start);
-  auto pg = ConnectOrFail("load", p.vm);
-  if (!pg) return kExitConnect;
-  if (std::string error = EnsureSchema(*pg, p.vm["reset"].as<bool>()); !error.empty())
-    return Fail("load", error, kExitFailed);
-  const uint64_t events = commands.size() * passes;
-  const Clock::time_point load_start = Clock::now();
-  if (std::string error = CopyEvents(*pg, commands, passes); !error.empty()) {
-    pg->Exec("ROLLBACK");
-    return Fail("load", error, kExitFailed);
-  }
-  const double load_s = SecondsSince(load_start);
-  const Clock::time_point rebuild_start = Clock::now();
-  if (std::string error = RebuildState(*pg); !error.empty())
-    return Fail("load", "rebuild: " + error, kExitFailed);
-  const double rebuild_s = SecondsSince(rebuild_start);
-  const Clock::time_point analyze_start = Clock::now();
-  if (std::string error = pg->Exec("ANALYZE events; ANALYZE state"); !error.empty())
-    return Fail("load", error, kExitFailed);
-  const double analyze_s = SecondsSince(analyze_start);
-  JsonLine o;
-  o.Uint("events", events).Fixed("read_s", read_s, 4).Fixed("load_s", load_s, 4);
-  o.Fixed("load_events_per_s", events / std::max(load_s, 1e-9), 1);
-  o.Fixed("rebuild_s", rebuild_s, 4);
-  o.Fixed("rebuild_events_per_s", events / std::max(rebuild_s, 1e-9), 1);
-  o.Fixed("analyze_s", analyze_s, 4);
-  std::printf("%s\n", o.Done().c_str());
-  return kExitOk;
 }
 
 }  // namespace pgpeer
