@@ -503,6 +503,43 @@ std::string CheckAfterIngest(Pg& pg, uint64_t events_before, uint64_t committed)
   return "";
 }
 
+struct IngestTally {
+  double elapsed_s = 0, client_cpu_s = 0;
+  LatencyHistogram latency;
+  uint64_t events = 0, transactions = 0, errors = 0;  // measured
+  uint64_t committed = 0;                             // warmup included
+};
+
+// The summary line (stdout, or stderr with --json) and the JSON object.
+void Report(const IngestConfig& config, const IngestTally& t, const std::string& check_error) {
+  const double wall = std::max(t.elapsed_s, 1e-9);
+  std::fprintf(config.json ? stderr : stdout,
+               "ledger-pg-bench ingest: %u clients x batch %zu (%s, %s): %llu events in %.3f s, "
+               "%.0f events/s, %.1f transactions/s, p50 %.3f ms, p99 %.3f ms, %llu errors%s\n",
+               config.clients, config.batch, config.pipeline ? "pipeline" : "no pipeline",
+               config.multirow ? "multirow" : "rows", static_cast<unsigned long long>(t.events),
+               t.elapsed_s, t.events / wall, t.transactions / wall,
+               t.latency.QuantileUs(0.5) / 1000.0, t.latency.QuantileUs(0.99) / 1000.0,
+               static_cast<unsigned long long>(t.errors),
+               !config.check         ? ""
+               : check_error.empty() ? ", check ok"
+                                     : ", check FAILED");
+  if (!config.json) return;
+  JsonLine o;
+  o.Uint("clients", config.clients).Uint("batch", config.batch);
+  o.Str("mode", config.pipeline ? "pipeline" : "round_trips");
+  o.Str("insert", config.multirow ? "multirow" : "rows");
+  o.Uint("warmup_events", config.warmup);
+  if (config.duration.count()) o.Fixed("duration_s", config.duration.count() / 1000.0, 3);
+  o.Uint("events", t.events).Uint("requests", t.transactions).Uint("errors_total", t.errors);
+  o.Fixed("elapsed_s", t.elapsed_s, 4);
+  o.Fixed("events_per_s", t.events / wall, 1).Fixed("requests_per_s", t.transactions / wall, 1);
+  AddLatencies(o, t.latency);
+  o.Fixed("client_cpu_s", t.client_cpu_s, 3);
+  if (config.check) o.Str("check", check_error.empty() ? "ok" : "failed");
+  std::printf("%s\n", o.Done().c_str());
+}
+
 }  // namespace
 
 int RunIngest(const std::vector<std::string>& args) {
@@ -564,44 +601,21 @@ int RunIngest(const std::vector<std::string>& args) {
   const double elapsed_s = SecondsSince(start);
   const double client_cpu_s = CpuSeconds() - cpu_start_s;
 
-  LatencyHistogram latency;
-  uint64_t events = 0, transactions = 0, errors = 0, committed = 0;
+  IngestTally tally{.elapsed_s = elapsed_s, .client_cpu_s = client_cpu_s};
   for (const auto& c : clients) {
-    latency.Merge(c->latency);
-    events += c->events;
-    transactions += c->transactions;
-    errors += c->errors;
-    committed += c->committed_total;
+    tally.latency.Merge(c->latency);
+    tally.events += c->events;
+    tally.transactions += c->transactions;
+    tally.errors += c->errors;
+    tally.committed += c->committed_total;
     for (const std::string& problem : c->problems) Fail(kCommand, problem, 0);
   }
   clients.clear();
   std::string check_error;
-  if (config.check) check_error = CheckAfterIngest(*admin, events_before, committed);
-  const double wall = std::max(elapsed_s, 1e-9);
-  std::fprintf(config.json ? stderr : stdout,
-               "ledger-pg-bench ingest: %u clients x batch %zu (%s, %s): %llu events in %.3f s, "
-               "%.0f events/s, %.1f transactions/s, p50 %.3f ms, p99 %.3f ms, %llu errors\n",
-               config.clients, config.batch, config.pipeline ? "pipeline" : "no pipeline",
-               config.multirow ? "multirow" : "rows", static_cast<unsigned long long>(events),
-               elapsed_s, events / wall, transactions / wall, latency.QuantileUs(0.5) / 1000.0,
-               latency.QuantileUs(0.99) / 1000.0, static_cast<unsigned long long>(errors));
-  if (config.json) {
-    JsonLine o;
-    o.Uint("clients", config.clients).Uint("batch", config.batch);
-    o.Str("mode", config.pipeline ? "pipeline" : "round_trips");
-    o.Str("insert", config.multirow ? "multirow" : "rows");
-    o.Uint("warmup_events", config.warmup);
-    if (config.duration.count()) o.Fixed("duration_s", config.duration.count() / 1000.0, 3);
-    o.Uint("events", events).Uint("requests", transactions).Uint("errors_total", errors);
-    o.Fixed("elapsed_s", elapsed_s, 4);
-    o.Fixed("events_per_s", events / wall, 1).Fixed("requests_per_s", transactions / wall, 1);
-    AddLatencies(o, latency);
-    o.Fixed("client_cpu_s", client_cpu_s, 3);
-    if (config.check) o.Str("check", check_error.empty() ? "ok" : "failed");
-    std::printf("%s\n", o.Done().c_str());
-  }
+  if (config.check) check_error = CheckAfterIngest(*admin, events_before, tally.committed);
+  Report(config, tally, check_error);
   if (!check_error.empty()) return Fail(kCommand, "check failed: " + check_error, kExitFailed);
-  return errors > 0 ? kExitFailed : kExitOk;
+  return tally.errors > 0 ? kExitFailed : kExitOk;
 }
 
 }  // namespace pgpeer
