@@ -7,7 +7,9 @@
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <fstream>
 
+#include "ledger/event.h"
 #include "tests/http_fixtures.h"
 
 namespace ledger_test {
@@ -85,6 +87,26 @@ TEST(LedgerctlBench, TheMixAndTheActivitiesAreValidCommands) {
     EXPECT_EQ(server.Stop().exit_code, 0);
   }
   EXPECT_EQ(VerifiedEvents(data), 30u + 300u + 200u);
+}
+
+// --write-commands needs no server: the commands one connection would send, a line each,
+// for other stores' benchmarks (bench/pg_peer.md).
+TEST(LedgerctlBench, WriteCommandsWritesTheCommandsItWouldSend) {
+  TempDir dir;
+  const fs::path file = dir / "commands.ndjson";
+  ProcessResult r = Ledgerctl({"bench", "--kind", "activity", "--events", "5", "--run-id", "w1",
+                               "--write-commands", file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(file);
+  std::string line;
+  int n = 0;
+  for (; std::getline(in, line); ++n) {
+    auto command = ledger::ParseCommand(json::parse(line));
+    ASSERT_TRUE(command.ok()) << line;
+    EXPECT_EQ(command->type, "activity.logged");
+    EXPECT_EQ(command->subject, "activity/ACT-w1-0-" + std::to_string(n));
+  }
+  EXPECT_EQ(n, 5);
 }
 
 TEST(LedgerctlBench, ABadUrlIsAUsageErrorAndNoServerCannotConnect) {
