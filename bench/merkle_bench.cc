@@ -47,9 +47,15 @@ struct StoredTree {
   }
 };
 
+// Never destroyed by itself: the logs are closed by an exit handler registered after the
+// first one opened, so that it runs while RocksDB's own statics are still alive.
+std::map<uint64_t, std::unique_ptr<StoredTree>>& StoredTrees() {
+  static auto* trees = new std::map<uint64_t, std::unique_ptr<StoredTree>>();
+  return *trees;
+}
+
 const ledger::EmbeddedLog& StoredTreeOf(uint64_t size) {
-  static std::map<uint64_t, std::unique_ptr<StoredTree>> trees;
-  auto& tree = trees[size];
+  auto& tree = StoredTrees()[size];
   if (!tree) {
     tree = std::make_unique<StoredTree>();
     char tmpl[] = "/tmp/ledger-merkle-bench-XXXXXX";
@@ -57,6 +63,8 @@ const ledger::EmbeddedLog& StoredTreeOf(uint64_t size) {
     auto log = ledger::EmbeddedLog::Open(tree->dir / "log", {.partitions = 1, .sync = false});
     if (!log.ok()) std::abort();
     tree->log = std::move(log).value();
+    static const bool close_at_exit = [] { return std::atexit([] { StoredTrees().clear(); }); }();
+    (void)close_at_exit;
     ledger::MerkleFrontier frontier;
     std::vector<ledger::StateWrite> writes;
     for (uint64_t i = 0; i < size; ++i) {
