@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,21 +21,21 @@ using ledger::Micros;
 inline constexpr Micros kTimeMin = INT64_MIN;
 inline constexpr Micros kTimeMax = INT64_MAX;
 
-// One event as analytics see it. The text members view the projections::Fact the book
-// was built from (the book keeps it): valid while the book lives.
+// One event as analytics see it. Its text and data are those of the projections::Fact
+// the book was built from (the book keeps it): valid while the book lives.
 struct Fact {
   std::string_view type;        // "opportunity.won"
   Micros at = 0;                // business time: occurredat, or the recorded time
   std::string_view date;        // "YYYY-MM-DD" as written in occurredat (or the recorded date)
   std::string_view occurredat;  // as written ("" when the event had none)
   Micros recorded = 0;
-  boost::json::object data;
+  const boost::json::object& data;
 };
 
-// The facts of one record, in stream order.
+// The facts of one record, in stream order (a range of the book's facts).
 struct Stream {
   std::string id;  // "OPP-2025-0042"
-  std::vector<Fact> facts;
+  std::span<const Fact> facts;
 };
 
 using Streams = std::map<std::string, Stream, std::less<>>;  // by record id
@@ -59,7 +60,8 @@ class Book {
  private:
   Book() = default;
 
-  std::vector<projections::Fact> source_;  // what the facts' text views
+  std::vector<projections::Fact> source_;  // what the facts view
+  std::vector<Fact> facts_;                // every stream's, stream after stream
   std::map<std::string, Streams, std::less<>> kinds_;
 };
 
