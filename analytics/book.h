@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,26 +21,33 @@ using ledger::Micros;
 inline constexpr Micros kTimeMin = INT64_MIN;
 inline constexpr Micros kTimeMax = INT64_MAX;
 
-// One event as analytics see it.
+// One event as analytics see it. Its text and data are those of the projections::Fact
+// the book was built from (the book keeps it): valid while the book lives.
 struct Fact {
-  std::string type;        // "opportunity.won"
-  Micros at = 0;           // business time: occurredat, or the recorded time
-  std::string date;        // "YYYY-MM-DD" as written in occurredat (or the recorded date)
-  std::string occurredat;  // as written ("" when the event had none)
+  std::string_view type;        // "opportunity.won"
+  Micros at = 0;                // business time: occurredat, or the recorded time
+  std::string_view date;        // "YYYY-MM-DD" as written in occurredat (or the recorded date)
+  std::string_view occurredat;  // as written ("" when the event had none)
   Micros recorded = 0;
-  boost::json::object data;
+  const boost::json::object& data;
 };
 
-// The facts of one record, in stream order.
+// The facts of one record, in stream order (a range of the book's facts).
 struct Stream {
   std::string id;  // "OPP-2025-0042"
-  std::vector<Fact> facts;
+  std::span<const Fact> facts;
 };
 
 using Streams = std::map<std::string, Stream, std::less<>>;  // by record id
 
+// Movable, not copyable: its facts view the text it owns.
 class Book {
  public:
+  Book(Book&&) = default;
+  Book& operator=(Book&&) = default;
+  Book(const Book&) = delete;
+  Book& operator=(const Book&) = delete;
+
   // Groups `facts` (as the views keep them) by record and drops every event named by a
   // retraction among them. kCorruption for a fact whose times do not parse.
   static ledger::Result<Book> Build(std::vector<projections::Fact> facts);
@@ -50,6 +58,10 @@ class Book {
   const Stream* Find(std::string_view kind, std::string_view id) const;
 
  private:
+  Book() = default;
+
+  std::vector<projections::Fact> source_;  // what the facts view
+  std::vector<Fact> facts_;                // every stream's, stream after stream
   std::map<std::string, Streams, std::less<>> kinds_;
 };
 

@@ -27,10 +27,12 @@ struct Actual {
   int64_t value = 0;
 };
 
+// Each metric's candidate facts in the period are found once per request (lazily), then
+// filtered per target by owner: a report with many targets scans the book once per
+// metric, not once per target.
 class Actuals {
  public:
-  Actuals(const Book& book, const Params& p, Converter& money)
-      : book_(book), p_(p), money_(money), touches_(Touches(book)), orders_(Orders(book)) {
+  Actuals(const Book& book, const Params& p, Converter& money) : book_(book), p_(p), money_(money) {
     grain_ = *GrainOfPeriod(p.period);
   }
 
@@ -43,52 +45,82 @@ class Actuals {
   }
 
  private:
+  // A fact in the period and whose it was (the owner at the time).
+  struct Owned {
+    std::string owner;
+    const Fact* fact = nullptr;
+  };
+
   bool InPeriod(const Fact& f) const { return PeriodOf(f.date, grain_) == p_.period; }
 
   Actual Won(bool revenue, const OwnerTest& owns) {
-    Actual a{revenue, 0};
-    for (const auto& [id, stream] : book_.Of("opportunity")) {
-      std::string owner;
-      for (const Fact& f : stream.facts) {
-        if (f.type == "opportunity.opened" || f.type == "opportunity.owner_assigned")
-          owner = Str(f.data, "owner");
-        if (f.type != "opportunity.won" || !InPeriod(f) || !owns(owner, f.at)) continue;
-        if (!revenue) {
-          a.value += 1;
-        } else if (auto amount = AmountAt(f.data, "amount")) {
-          a.value += money_.Convert(*amount, f.at, &f).value_or(0);
+    if (!won_) {
+      won_.emplace();
+      for (const auto& [id, stream] : book_.Of("opportunity")) {
+        std::string_view owner;
+        for (const Fact& f : stream.facts) {
+          if (f.type == "opportunity.opened" || f.type == "opportunity.owner_assigned")
+            owner = Str(f.data, "owner");
+          if (f.type == "opportunity.won" && InPeriod(f)) won_->push_back({std::string(owner), &f});
         }
+      }
+    }
+    Actual a{revenue, 0};
+    for (const Owned& w : *won_) {
+      if (!owns(w.owner, w.fact->at)) continue;
+      if (!revenue) {
+        a.value += 1;
+      } else if (auto amount = AmountAt(w.fact->data, "amount")) {
+        a.value += money_.Convert(*amount, w.fact->at, w.fact).value_or(0);
       }
     }
     return a;
   }
 
   Actual Bookings(const OwnerTest& owns) {
+    if (!bookings_) {
+      bookings_.emplace();
+      for (const Order& o : Orders(book_)) {
+        if (!InPeriod(*o.placed)) continue;
+        bookings_->push_back({AccountOwnerAt(book_, o.account, o.placed->at), o});
+      }
+    }
     Actual a{true, 0};
-    for (const Order& o : orders_) {
-      if (!InPeriod(*o.placed)) continue;
-      if (!owns(AccountOwnerAt(book_, o.account, o.placed->at), o.placed->at)) continue;
+    for (const auto& [owner, o] : *bookings_) {
+      if (!owns(owner, o.placed->at)) continue;
       a.value += money_.Convert(o.value, o.placed->at, o.placed).value_or(0);
     }
     return a;
   }
 
   Actual NewAccounts(const OwnerTest& owns) {
-    Actual a;
-    for (const auto& [id, stream] : book_.Of("account")) {
-      for (const Fact& f : stream.facts) {
-        if (f.type == "account.registered" && InPeriod(f) && owns(Str(f.data, "owner"), f.at))
-          a.value += 1;
+    if (!registered_) {
+      registered_.emplace();
+      for (const auto& [id, stream] : book_.Of("account")) {
+        for (const Fact& f : stream.facts) {
+          if (f.type == "account.registered" && InPeriod(f))
+            registered_->push_back({std::string(Str(f.data, "owner")), &f});
+        }
       }
+    }
+    Actual a;
+    for (const Owned& r : *registered_) {
+      if (owns(r.owner, r.fact->at)) a.value += 1;
     }
     return a;
   }
 
   Actual Touched(bool meetings_only, const OwnerTest& owns) {
+    if (!touches_) {
+      touches_.emplace();
+      for (Touch& t : Touches(book_)) {
+        if (InPeriod(*t.fact)) touches_->push_back(std::move(t));
+      }
+    }
     Actual a;
-    for (const Touch& t : touches_) {
+    for (const Touch& t : *touches_) {
       if (meetings_only && t.channel != "meeting" && t.channel != "visit") continue;
-      if (InPeriod(*t.fact) && owns(t.owner, t.fact->at)) a.value += 1;
+      if (owns(t.owner, t.fact->at)) a.value += 1;
     }
     return a;
   }
@@ -96,9 +128,10 @@ class Actuals {
   const Book& book_;
   const Params& p_;
   Converter& money_;
-  std::vector<Touch> touches_;
-  std::vector<Order> orders_;
   Grain grain_;
+  std::optional<std::vector<Owned>> won_, registered_;
+  std::optional<std::vector<std::pair<std::string, Order>>> bookings_;  // by account owner
+  std::optional<std::vector<Touch>> touches_;
 };
 
 // The conversion time of a target's amounts: the period's end, or the latest rate

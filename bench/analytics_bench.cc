@@ -89,7 +89,7 @@ void BM_BuildBook(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * facts.size()));
 }
 
-// 200 accounts: ~17,000 facts; 1,000: ~86,000 (contacts' events are not facts).
+// 200 accounts: ~19,300 facts; 1,000: ~99,500 (contacts' events are not facts).
 constexpr int kAccounts[] = {200, 1000};
 
 BENCHMARK(BM_DecodeFacts)->Arg(kAccounts[0])->Arg(kAccounts[1])->Unit(benchmark::kMillisecond);
