@@ -27,14 +27,15 @@ def main():
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
-    subjects, events = [], collections.Counter()
+    subjects, events, first = [], collections.Counter(), {}
     owners = collections.defaultdict(set)  # kind -> owners
     with open(a.commands, encoding="utf-8") as f:
-        for line in f:
+        for number, line in enumerate(f):
             c = json.loads(line)
             s = c["subject"]
             if events[s] == 0:
                 subjects.append(s)
+                first[s] = number
             events[s] += 1
             owner = c["data"].get("owner")
             if isinstance(owner, str):
@@ -67,8 +68,12 @@ def main():
     picked = [rng.choice(multi) for _ in range(n)]
     write("history", [path(s) + "/history?limit=100" for s in picked],
           [("history", s) for s in picked])
+    # As of a time half-way through the load: records that existed by then, whose first
+    # event is in the first 45% of the commands (the rest would rightly answer 404).
     asof = urllib.parse.quote(a.asof, safe="")
-    picked = [rng.choice(multi) for _ in range(n)]
+    total = number + 1
+    early = [s for s in multi if first[s] < 0.45 * total]
+    picked = [rng.choice(early) for _ in range(n)]
     write("asof", [path(s) + "?asof=" + asof for s in picked],
           [("asof", s, a.pg_asof) for s in picked])
     lists = [(k, o) for k in ("opportunity", "account", "activity") for o in sorted(owners[k])]
@@ -82,7 +87,7 @@ def main():
         proofs.append("/v1/proofs/inclusion?partition=%d&seq=%d&size=%d" %
                       (p, rng.randrange(ends[p]), ends[p]))
     write("proof", proofs, None)
-    reports = ["pipeline", "funnel", "win-loss?by=owner", "activities?by=rep",
+    reports = ["pipeline", "funnel", "win-loss?by=owner", "activities",
                "customers?top=20", "service?by=product", "products?top=20"]
     write("analytics", ["/v1/analytics/" + r for r in reports], None)
 
