@@ -181,8 +181,11 @@ class KafkaLog::StateDb {
     rocksdb::ColumnFamilyOptions cf;
     UseRocksMemory(cf);
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, cf}, {"streams", cf}, {"ids", cf},
-        {"merkle", cf},                          {"checkpoints", cf},
+        {rocksdb::kDefaultColumnFamilyName, cf},
+        {"streams", cf},
+        {"ids", cf},
+        {"merkle", cf},
+        {"checkpoints", cf},
     };
     std::unique_ptr<StateDb> db(new StateDb());
     rocksdb::DB* raw = nullptr;

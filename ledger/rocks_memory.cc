@@ -57,8 +57,7 @@ void UseRocksMemory(rocksdb::DBOptions& options) {
   options.write_buffer_manager = s.write_buffers;
 }
 
-void UseRocksMemory(rocksdb::ColumnFamilyOptions& options,
-                    rocksdb::BlockBasedTableOptions table) {
+void UseRocksMemory(rocksdb::ColumnFamilyOptions& options, rocksdb::BlockBasedTableOptions table) {
   table.block_cache = Cache();
   table.cache_index_and_filter_blocks = true;
   table.cache_index_and_filter_blocks_with_high_priority = true;

@@ -33,8 +33,7 @@ RocksMemoryLimits GetRocksMemoryLimits();
 void UseRocksMemory(rocksdb::DBOptions& options);
 // Makes a column family read through the shared block cache (keeping `table`'s other
 // settings, such as a bloom filter), with its index and filter blocks in that cache.
-void UseRocksMemory(rocksdb::ColumnFamilyOptions& options,
-                    rocksdb::BlockBasedTableOptions table);
+void UseRocksMemory(rocksdb::ColumnFamilyOptions& options, rocksdb::BlockBasedTableOptions table);
 void UseRocksMemory(rocksdb::ColumnFamilyOptions& options);
 
 }  // namespace ledger
